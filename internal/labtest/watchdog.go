@@ -1,0 +1,112 @@
+package labtest
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// watchdog runs outside the bubble, on the wall clock, until finished is
+// closed. If the bubble's clock stands still for StallTimeout it prints what
+// it sees and ends the test binary: nothing else can end a test whose clock
+// is frozen.
+func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], finished <-chan struct{}) {
+	limit := StallTimeout()
+	poll := min(limit/10, time.Second)
+	last, since := clock.Load(), time.Now()
+	for {
+		select {
+		case <-finished:
+			return
+		case <-time.After(poll):
+		}
+		if now := clock.Load(); now != last || now == 0 {
+			last, since = now, time.Now()
+			continue
+		}
+		if time.Since(since) < limit {
+			continue
+		}
+		var seeds []string
+		if r := current.Load(); r != nil {
+			r.mu.Lock()
+			for _, n := range r.networks {
+				seeds = append(seeds, fmt.Sprintf("seed: %d\nreplay: %s", n.Seed(), replayCommand(test, n.Seed())))
+			}
+			r.mu.Unlock()
+		}
+		fmt.Fprintf(os.Stderr, "\n%s %s: the virtual clock has not moved for %v of real time.\n%s\n%s\n",
+			StallMarker, test, limit, stallExplanation(), strings.Join(seeds, "\n"))
+		fmt.Fprintf(os.Stderr, "Goroutines of the test:\n%s\n", testGoroutines(true))
+		panic(fmt.Sprintf("%s %s: virtual clock frozen (see above)", StallMarker, test))
+	}
+}
+
+func stallExplanation() string {
+	return `In virtual time the clock moves only while every goroutine of the test is
+blocked on a channel, a sleep or a timer. It stands still for good when
+  - a goroutine waits in sync.Mutex.Lock (or RWMutex) for a lock that another
+    goroutine holds across time.Sleep or an RPC call. Release locks before
+    sleeping or calling, or use labsync.Mutex, whose waiters the clock sees; or
+  - a goroutine runs without ever blocking: a busy loop, or a loop of calls
+    that never sleeps (a clerk must sleep between tries).
+See docs/debugging.md, "A frozen clock". The same test on the wall clock:
+PBLAB_REALTIME=1 go test -race -run '^TestName$' ./pkg`
+}
+
+// testGoroutines describes the goroutines that belong to the test: in a
+// bubble, those of the bubble. Goroutines waiting for a mutex and goroutines
+// that are running are listed first, with their stacks; the others are
+// counted by state.
+func testGoroutines(bubbleOnly bool) string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	var suspects []string
+	counts := map[string]int{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		if bubbleOnly && !strings.Contains(header, "synctest bubble") {
+			continue
+		}
+		if strings.Contains(g, "created by pblab/internal/labtest.") {
+			continue // the heartbeat
+		}
+		state := goroutineState(header)
+		switch {
+		case strings.Contains(state, "Mutex"), strings.HasPrefix(state, "running"), strings.HasPrefix(state, "runnable"):
+			suspects = append(suspects, g)
+		default:
+			counts[state]++
+		}
+	}
+	var b strings.Builder
+	for _, g := range suspects {
+		b.WriteString(g)
+		b.WriteString("\n\n")
+	}
+	for state, c := range counts {
+		fmt.Fprintf(&b, "%d goroutine(s) in state %q\n", c, state)
+	}
+	return b.String()
+}
+
+// goroutineState extracts the state from "goroutine 7 [state, ...]:".
+func goroutineState(header string) string {
+	_, rest, ok := strings.Cut(header, "[")
+	if !ok {
+		return "unknown"
+	}
+	state, _, _ := strings.Cut(rest, "]")
+	state, _, _ = strings.Cut(state, ",")
+	return strings.TrimSpace(state)
+}

@@ -1,0 +1,4 @@
+package rubric
+
+// partA is Part A's rubric: 30 points.
+var partA = []Test{}

@@ -1,0 +1,143 @@
+package labrpc
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// codec deep-copies values through encoding/gob. A fresh gob encoder sends a
+// type description before the first value, and a fresh decoder compiles a
+// decoding plan for it, which costs far more than the value itself. So codec
+// keeps, per type, a pool of copiers: an encoder and a decoder joined by a
+// buffer, each used for a long stream of values of that one type.
+type codec struct {
+	mu    sync.Mutex
+	types map[reflect.Type]*typeCodec
+}
+
+type typeCodec struct {
+	// noFields is set for a struct without exported fields: gob refuses
+	// such types, and its copy is always the zero value.
+	noFields bool
+	// unexported names the unexported fields found in the type, if any.
+	unexported []string
+	pool       sync.Pool // of *copier
+}
+
+type copier struct {
+	buf bytes.Buffer
+	enc *gob.Encoder
+	dec *gob.Decoder
+}
+
+func (c *codec) forType(t reflect.Type) *typeCodec {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tc, ok := c.types[t]; ok {
+		return tc
+	}
+	if c.types == nil {
+		c.types = map[reflect.Type]*typeCodec{}
+	}
+	tc := &typeCodec{unexported: unexportedFields(t)}
+	if t.Kind() == reflect.Struct {
+		tc.noFields = true
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				tc.noFields = false
+			}
+		}
+	}
+	c.types[t] = tc
+	return tc
+}
+
+// copy sets dst (a pointer) to a deep copy of src (a value of dst's element
+// type) and returns the size of src's encoding.
+func (c *codec) copy(dst, src reflect.Value) (int, error) {
+	tc := c.forType(src.Type())
+	if tc.noFields {
+		dst.Elem().SetZero()
+		return 0, nil
+	}
+	cp, _ := tc.pool.Get().(*copier)
+	if cp == nil {
+		var err error
+		if cp, err = newCopier(src.Type()); err != nil {
+			return 0, err
+		}
+	}
+	cp.buf.Reset()
+	if err := cp.enc.EncodeValue(src); err != nil {
+		return 0, err // a broken stream is not returned to the pool
+	}
+	size := cp.buf.Len()
+	if err := cp.dec.DecodeValue(dst); err != nil {
+		return 0, err
+	}
+	tc.pool.Put(cp)
+	return size, nil
+}
+
+// newCopier returns a copier that has already sent the type description of
+// t, so that the sizes it reports are those of the values alone.
+func newCopier(t reflect.Type) (*copier, error) {
+	cp := &copier{}
+	cp.enc = gob.NewEncoder(&cp.buf)
+	cp.dec = gob.NewDecoder(&cp.buf)
+	if err := cp.enc.EncodeValue(reflect.New(t).Elem()); err != nil {
+		return nil, fmt.Errorf("cannot encode %s: %w", t, err)
+	}
+	if err := cp.dec.DecodeValue(reflect.New(t)); err != nil {
+		return nil, fmt.Errorf("cannot decode %s: %w", t, err)
+	}
+	return cp, nil
+}
+
+// unexportedFields lists the unexported struct fields reachable from t, as
+// "Type.field".
+func unexportedFields(t reflect.Type) []string {
+	var found []string
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			walk(t.Elem())
+		case reflect.Map:
+			walk(t.Key())
+			walk(t.Elem())
+		case reflect.Struct:
+			for i := range t.NumField() {
+				f := t.Field(i)
+				if !f.IsExported() {
+					found = append(found, t.String()+"."+f.Name)
+					continue
+				}
+				walk(f.Type)
+			}
+		}
+	}
+	walk(t)
+	return found
+}
+
+// checkTypes prints the encoding warnings for a type, once per network.
+func (n *Network) checkTypes(t reflect.Type) {
+	tc := n.codec.forType(t)
+	if len(tc.unexported) == 0 {
+		return
+	}
+	n.warnOnce("unexported "+t.String(),
+		"labrpc: %s has unexported field(s) %s: gob does not send them, so they arrive as zero values. "+
+			"Capitalise every field of an RPC argument or reply.",
+		t, strings.Join(tc.unexported, ", "))
+}

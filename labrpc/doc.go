@@ -1,0 +1,112 @@
+// Package labrpc is an in-process RPC network that loses, delays and
+// reorders messages like a bad real one. Every server and client of the lab
+// talks through it; nothing else connects them.
+//
+// # Names and calls
+//
+// A Network holds servers by name. A server is one or more services: any
+// value whose type has RPC methods, registered by reflection with AddServer.
+// A caller holds a ClientEnd made under its own name (MakeEnd) and calls
+//
+//	ok := end.Call("vs", "ViewServer.Ping", &args, &reply)
+//
+// where "ViewServer" is the receiver's type name and "Ping" the method.
+//
+// # RPC methods
+//
+// An exported method with exactly two arguments is an RPC method and must
+// have one of these shapes:
+//
+//	func (r *T) M(args *A, reply *R)
+//	func (r *T) M(args *A, reply *R) error
+//
+// The args may also be a value (args A); the reply must be a pointer.
+// AddServer refuses a service that breaks this rule, or that has no RPC
+// method at all, with an error naming the method and the rule. Exported
+// methods with any other number of arguments (Kill, say) are not RPCs and are
+// ignored. A handler that returns a non-nil error sends no reply: the caller's
+// Call returns false.
+//
+// # The failure contract
+//
+// Call returns true only if the handler ran and its reply reached the caller.
+// False means the outcome is unknown: the request may have been lost, or the
+// handler may have run and only its reply been lost. A caller that retries
+// must therefore be ready for the handler to run twice.
+//
+// Call always returns. It returns false, without stopping the program and
+// with one line on the log saying why, for a call to a server name that was
+// never added, to an unknown service or method, or with args or reply of the
+// wrong type. It returns false if the handler has not finished within
+// HandlerTimeout; the handler goes on running, and its reply is dropped.
+//
+// # Faults
+//
+//   - Reliable(false): each request is delayed by up to ShortDelay; then
+//     DropPercent of requests are lost (the handler never runs) and
+//     DropPercent of replies are lost (the handler ran).
+//   - A call that cannot be delivered (the server is crashed, the two names
+//     are partitioned apart) fails after a random delay of up to
+//     FailDelay, or up to LongFailDelay with LongDelays(true).
+//   - LongReordering(true): two replies in three are held back by
+//     200 ms to 2.2 s, so replies arrive out of order.
+//   - Partition(groups...): only members of the same group can talk; a name
+//     in no group (anonymous callers included) reaches everyone. Heal undoes
+//     it. A reply is delivered only if the two names can still talk.
+//
+// # Crashes are fail-stop
+//
+// DeleteServer(name) crashes a server: later calls to it fail, and replies
+// of calls in flight to it are lost. Ends made under that name before the
+// delete are dead too, so a crashed server that is still running can neither
+// hear nor speak, even after a new server of the same name has been added
+// with AddServer (a restart, which starts from empty state). Unregister does
+// the same for the one server a given receiver belongs to; a server's Kill
+// method uses it, so that killing an old server never touches its successor.
+//
+// # Encoding
+//
+// Every request and every reply is deep-copied through encoding/gob, so
+// caller and handler never share memory. Two classic mistakes are reported
+// once per type and network, on the log:
+//
+//   - a struct with unexported (lower-case) fields: those fields arrive as
+//     their zero value;
+//   - a reply that is not the zero value before the call: gob does not send
+//     zero fields, so any field the handler leaves at zero keeps the caller's
+//     old value. Pass a fresh reply to every Call.
+//
+// # Time
+//
+// A call on a reliable network takes no time: delivery is immediate, and
+// only the faults above sleep. Tests run in virtual time (testing/synctest),
+// where the clock moves only while every goroutine is blocked, so a loop
+// that calls in a tight circle, never sleeping, keeps the clock still. The
+// lab's loops all sleep: servers ping from a ticker, clerks sleep between
+// tries, and tests that run clients "for 5 seconds" sleep between
+// operations. The network never holds a lock across a sleep or a call.
+//
+// # Randomness and replay
+//
+// Every random decision (delays, drops, reordering) comes from one source
+// per network, seeded from LABRPC_SEED if it is set and at random otherwise;
+// Seed reports it. Each call draws the same number of values in the same
+// order, so the same seed and the same sequence of calls give the same fault
+// decisions. Concurrent calls may still interleave differently from run to
+// run.
+//
+// # Cleanup
+//
+// Cleanup ends the network: calls in flight return false at once, and any
+// later Call ends its calling goroutine (runtime.Goexit), so that a clerk
+// retrying forever cannot outlive its test. Deferred calls run as usual.
+//
+// # The journal
+//
+// With Record(true) the network writes a journal of everything that happens
+// to a message — sent, delivered, dropped (request or reply), replied,
+// failed — and of crashes, restarts, partitions and heals, each with its
+// (virtual) time, the two names, the method and the size on the wire.
+// Journal returns it; tests draw message diagrams of failing runs from it.
+// Recording is off by default and costs one atomic load per call when off.
+package labrpc

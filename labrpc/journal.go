@@ -1,0 +1,226 @@
+package labrpc
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// EventKind says what happened in a journal Event.
+type EventKind uint8
+
+// The kinds of journal events. The first six follow one call, which has a
+// non-zero Event.Call; the others concern the network as a whole.
+const (
+	EventSend        EventKind = iota + 1 // the caller sent a request (Detail: the args)
+	EventDeliver                          // the request reached the handler
+	EventDropRequest                      // the network lost the request; the handler never ran
+	EventReply                            // the reply reached the caller; Call returned true (Detail: the reply)
+	EventDropReply                        // the network lost the reply; the handler ran
+	EventFail                             // the call failed otherwise (Detail: why)
+	EventStart                            // a server was added (From: its name)
+	EventRestart                          // a server was added again after a crash
+	EventCrash                            // a server was deleted
+	EventPartition                        // the network was partitioned (Detail: the groups)
+	EventHeal                             // the partition was healed
+	EventNote                             // a note added by a test (From: the node, Detail: the text)
+)
+
+var kindNames = [...]string{
+	EventSend: "send", EventDeliver: "deliver", EventDropRequest: "drop-request",
+	EventReply: "reply", EventDropReply: "drop-reply", EventFail: "fail",
+	EventStart: "start", EventRestart: "restart", EventCrash: "crash",
+	EventPartition: "partition", EventHeal: "heal", EventNote: "note",
+}
+
+func (k EventKind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "EventKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// An Event is one entry of the journal.
+type Event struct {
+	Time   time.Time // when it happened (virtual time in tests)
+	Kind   EventKind
+	Call   uint64 // the call it belongs to, numbered from 1; 0 for other events
+	From   string // the caller, or the server a server event is about
+	To     string // the server called
+	Method string // "Service.Method"
+	Size   int    // encoded bytes of the args (send) or the reply (reply)
+	Detail string // a short rendering of the args or reply, or the reason
+}
+
+func (e Event) String() string {
+	s := fmt.Sprintf("%s %-12s", e.Time.Format("15:04:05.000000"), e.Kind)
+	if e.Call != 0 {
+		s += fmt.Sprintf(" #%d %s -> %s %s", e.Call, orAnon(e.From), e.To, e.Method)
+		if e.Size > 0 {
+			s += fmt.Sprintf(" (%d B)", e.Size)
+		}
+	} else if e.From != "" {
+		s += " " + e.From
+	}
+	if e.Detail != "" {
+		s += " " + e.Detail
+	}
+	return s
+}
+
+func orAnon(name string) string {
+	if name == "" {
+		return `""`
+	}
+	return name
+}
+
+// JournalLimit is the number of events a journal keeps; older events are
+// dropped first, and Journal.Omitted counts them.
+const JournalLimit = 200_000
+
+// Journal is a copy of a network's recorded events, oldest first.
+type Journal struct {
+	Events  []Event
+	Omitted int // events dropped from the front to stay within JournalLimit
+}
+
+type journal struct {
+	mu      sync.Mutex
+	ring    []Event
+	next    int // where the next event goes once ring is full
+	omitted int
+}
+
+func (j *journal) add(e Event) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.ring) < JournalLimit {
+		j.ring = append(j.ring, e)
+		return
+	}
+	j.ring[j.next] = e
+	j.next = (j.next + 1) % JournalLimit
+	j.omitted++
+}
+
+// Record turns the journal on or off. Events that happen while it is off
+// are not recorded.
+func (n *Network) Record(on bool) { n.recording.Store(on) }
+
+// Journal returns a copy of the events recorded so far.
+func (n *Network) Journal() Journal {
+	j := &n.journal
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	events := make([]Event, 0, len(j.ring))
+	events = append(events, j.ring[j.next:]...)
+	events = append(events, j.ring[:j.next]...)
+	return Journal{Events: events, Omitted: j.omitted}
+}
+
+// Note adds a test's own annotation to the journal, attributed to node (a
+// view change seen by a test, a phase of a scenario).
+func (n *Network) Note(node, text string) {
+	if n.recording.Load() {
+		n.journal.add(Event{Time: time.Now(), Kind: EventNote, From: node, Detail: text})
+	}
+}
+
+// noteLocked records a network event; n.mu is held.
+func (n *Network) noteLocked(kind EventKind, name, detail string) {
+	if n.recording.Load() {
+		n.journal.add(Event{Time: time.Now(), Kind: kind, From: name, Detail: detail})
+	}
+}
+
+// previewLimit bounds the rendering of a message in the journal.
+const previewLimit = 200
+
+// preview renders v in the style of %+v, cut short after about previewLimit
+// bytes without walking the rest: a 5 MB state transfer costs no more to
+// record than a Ping.
+func preview(v reflect.Value) string {
+	var b strings.Builder
+	writeValue(&b, v)
+	if b.Len() > previewLimit {
+		return b.String()[:previewLimit] + "…"
+	}
+	return b.String()
+}
+
+func writeValue(b *strings.Builder, v reflect.Value) {
+	if b.Len() > previewLimit {
+		return
+	}
+	if !v.IsValid() {
+		b.WriteString("<nil>")
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			b.WriteString("nil")
+			return
+		}
+		writeValue(b, v.Elem())
+	case reflect.Struct:
+		b.WriteByte('{')
+		t := v.Type()
+		for i := range v.NumField() {
+			if b.Len() > previewLimit {
+				break
+			}
+			if !t.Field(i).IsExported() {
+				continue
+			}
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(t.Field(i).Name)
+			b.WriteByte(':')
+			writeValue(b, v.Field(i))
+		}
+		b.WriteByte('}')
+	case reflect.Map:
+		fmt.Fprintf(b, "map[%d]{", v.Len())
+		it := v.MapRange()
+		for i := 0; it.Next() && b.Len() <= previewLimit; i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			writeValue(b, it.Key())
+			b.WriteByte(':')
+			writeValue(b, it.Value())
+		}
+		b.WriteByte('}')
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			fmt.Fprintf(b, "[%d bytes]", v.Len())
+			return
+		}
+		fmt.Fprintf(b, "[%d]{", v.Len())
+		for i := 0; i < v.Len() && b.Len() <= previewLimit; i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			writeValue(b, v.Index(i))
+		}
+		b.WriteByte('}')
+	case reflect.String:
+		s := v.String()
+		if len(s) > previewLimit {
+			s = s[:previewLimit]
+		}
+		b.WriteString(strconv.Quote(s))
+	default:
+		if v.CanInterface() {
+			fmt.Fprint(b, v.Interface())
+		} else {
+			b.WriteString(v.Kind().String())
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package labrpc
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"log"
+	"math"
+	mathrand "math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Fault parameters. They are those of MIT 6.824's labrpc, so the lab's timing
+// assumptions carry over.
+const (
+	// ShortDelay bounds the random delay of every request on an unreliable
+	// network.
+	ShortDelay = 27 * time.Millisecond
+	// DropPercent is the share of requests, and of replies, that an
+	// unreliable network loses.
+	DropPercent = 10
+	// FailDelay bounds how long a call that cannot be delivered takes to
+	// fail.
+	FailDelay = 100 * time.Millisecond
+	// LongFailDelay replaces FailDelay with LongDelays(true).
+	LongFailDelay = 7 * time.Second
+	// HandlerTimeout is how long Call waits for a handler before it gives up
+	// and returns false.
+	HandlerTimeout = 10 * time.Second
+)
+
+// Network is a set of named servers and the lossy links between them. All of
+// its methods are safe for concurrent use.
+type Network struct {
+	seed  int64
+	done  chan struct{} // closed by Cleanup
+	codec codec
+
+	recording atomic.Bool
+	journal   journal
+
+	mu             sync.Mutex
+	rand           *mathrand.Rand
+	reliable       bool
+	longDelays     bool
+	longReordering bool
+	servers        map[string]*server // running servers by name
+	everAdded      map[string]bool    // names that were ever added
+	epochs         map[string]int     // DeleteServer count per name; ends of an older epoch are dead
+	groups         map[string]int     // partition group of each listed name
+	counts         map[string]int     // requests delivered per server name
+	totalCount     int
+	totalBytes     int64
+	warned         map[string]bool // log lines already printed
+	callIDs        uint64
+}
+
+// MakeNetwork returns a reliable network with no servers. Its random source
+// is seeded from the LABRPC_SEED environment variable if that holds an
+// integer, at random otherwise.
+func MakeNetwork() *Network {
+	seed, ok := envSeed()
+	if !ok {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		seed = int64(binary.LittleEndian.Uint64(b[:]) & math.MaxInt64)
+	}
+	return &Network{
+		seed:      seed,
+		done:      make(chan struct{}),
+		rand:      mathrand.New(mathrand.NewPCG(uint64(seed), 0x70626c6162)),
+		reliable:  true,
+		servers:   map[string]*server{},
+		everAdded: map[string]bool{},
+		epochs:    map[string]int{},
+		counts:    map[string]int{},
+		warned:    map[string]bool{},
+	}
+}
+
+func envSeed() (int64, bool) {
+	s := strings.TrimSpace(os.Getenv("LABRPC_SEED"))
+	if s == "" {
+		return 0, false
+	}
+	seed, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		log.Printf("labrpc: ignoring LABRPC_SEED=%q: not an integer", s)
+		return 0, false
+	}
+	return seed, true
+}
+
+// Seed returns the seed of the network's random source. Setting LABRPC_SEED
+// to it makes a new network take the same fault decisions for the same
+// sequence of calls.
+func (n *Network) Seed() int64 { return n.seed }
+
+// Cleanup ends the network. Calls in flight return false; later calls end
+// their calling goroutine. It may be called more than once.
+func (n *Network) Cleanup() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	select {
+	case <-n.done:
+	default:
+		close(n.done)
+	}
+}
+
+func (n *Network) closed() bool {
+	select {
+	case <-n.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Reliable sets whether the network delivers everything (true, the default)
+// or delays requests and loses some requests and replies (false).
+func (n *Network) Reliable(yes bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.reliable = yes
+}
+
+// LongDelays sets whether calls that cannot be delivered take up to
+// LongFailDelay to fail, instead of up to FailDelay.
+func (n *Network) LongDelays(yes bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.longDelays = yes
+}
+
+// LongReordering sets whether replies may be held back long enough to
+// arrive out of order.
+func (n *Network) LongReordering(yes bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.longReordering = yes
+}
+
+// AddServer starts a server called name, made of the given services. Each
+// service is a pointer to a value whose RPC methods (see the package doc)
+// become callable as "TypeName.Method". Adding a name that was deleted
+// before is a restart. AddServer returns an error, and changes nothing, if
+// the name is empty or already running, if two services share a type name,
+// or if a service breaks the RPC method rules.
+func (n *Network) AddServer(name string, services ...any) error {
+	if name == "" {
+		return fmt.Errorf("labrpc: AddServer: a server needs a name")
+	}
+	if len(services) == 0 {
+		return fmt.Errorf("labrpc: AddServer %q: no services given", name)
+	}
+	srv := &server{name: name, services: map[string]*service{}, dead: make(chan struct{})}
+	for _, rcvr := range services {
+		svc, err := newService(rcvr)
+		if err != nil {
+			return fmt.Errorf("labrpc: AddServer %q: %w", name, err)
+		}
+		if _, dup := srv.services[svc.name]; dup {
+			return fmt.Errorf("labrpc: AddServer %q: two services are named %q; each service needs its own type", name, svc.name)
+		}
+		srv.services[svc.name] = svc
+	}
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, running := n.servers[name]; running {
+		return fmt.Errorf("labrpc: AddServer %q: a server of that name is already running; DeleteServer it first", name)
+	}
+	restart := n.everAdded[name]
+	n.servers[name] = srv
+	n.everAdded[name] = true
+	if restart {
+		n.noteLocked(EventRestart, name, "")
+	} else {
+		n.noteLocked(EventStart, name, "")
+	}
+	return nil
+}
+
+// DeleteServer crashes the server called name (fail-stop): later calls to it
+// fail, replies of calls in flight to it are lost, and ends made under that
+// name so far can no longer call anyone. A server of the same name may be
+// added again. Deleting a name with no server only kills its ends.
+func (n *Network) DeleteServer(name string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.deleteLocked(name)
+}
+
+// Unregister crashes the server that rcvr was added as one of the services
+// of, exactly as DeleteServer does, if that server is still running. It does
+// nothing if rcvr's server has been deleted already, even if another server
+// now runs under the same name.
+func (n *Network) Unregister(rcvr any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for name, srv := range n.servers {
+		for _, svc := range srv.services {
+			if svc.rcvr.Interface() == rcvr {
+				n.deleteLocked(name)
+				return
+			}
+		}
+	}
+}
+
+func (n *Network) deleteLocked(name string) {
+	n.epochs[name]++
+	if srv, ok := n.servers[name]; ok {
+		close(srv.dead)
+		delete(n.servers, name)
+		n.noteLocked(EventCrash, name, "")
+	}
+}
+
+// Partition splits the network: only names in the same group can talk to
+// each other. A name listed in no group reaches everyone. A new partition
+// replaces the old one.
+func (n *Network) Partition(groups ...[]string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.groups = map[string]int{}
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		for _, name := range g {
+			n.groups[name] = i
+		}
+		parts[i] = "[" + strings.Join(g, " ") + "]"
+	}
+	n.noteLocked(EventPartition, "", strings.Join(parts, " | "))
+}
+
+// Heal ends the partition: every name reaches every other again.
+func (n *Network) Heal() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.groups = nil
+	n.noteLocked(EventHeal, "", "")
+}
+
+// connectedLocked reports whether a and b can talk under the partition.
+func (n *Network) connectedLocked(a, b string) bool {
+	ga, okA := n.groups[a]
+	gb, okB := n.groups[b]
+	return !okA || !okB || ga == gb
+}
+
+// GetCount returns how many requests have been delivered to handlers of
+// servers called name, across restarts: dropped requests do not count,
+// requests whose reply was lost do. It returns 0 for a name never added.
+func (n *Network) GetCount(name string) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.counts[name]
+}
+
+// GetTotalCount returns how many calls have been made on the network,
+// including those that failed.
+func (n *Network) GetTotalCount() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.totalCount
+}
+
+// GetTotalBytes returns the encoded size of every request sent plus every
+// reply delivered.
+func (n *Network) GetTotalBytes() int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.totalBytes
+}
+
+// MakeEnd returns an end for making calls under the given name, the caller's
+// identity for partitions and crashes. The empty name is an anonymous caller,
+// in no partition group and never crashed.
+func (n *Network) MakeEnd(name string) *ClientEnd {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return &ClientEnd{net: n, name: name, epoch: n.epochs[name]}
+}
+
+// warnOnce prints a log line the first time key is seen on this network.
+func (n *Network) warnOnce(key, format string, args ...any) {
+	n.mu.Lock()
+	seen := n.warned[key]
+	n.warned[key] = true
+	n.mu.Unlock()
+	if !seen {
+		log.Printf(format, args...)
+	}
+}
+
+// wait sleeps for d, or until Cleanup. It reports whether the network is
+// still up.
+func (n *Network) wait(d time.Duration) bool {
+	if d <= 0 {
+		return !n.closed()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-n.done:
+		return false
+	}
+}
