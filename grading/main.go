@@ -1,9 +1,55 @@
-// Command grading grades the lab tree it stands in and writes the student
-// handout. Run it from the repository root: go run ./grading.
+// Command grading grades the lab and writes its student handout.
+//
+// Run it from anywhere inside the repository (or a student's tree):
+//
+//	go run ./grading                      grade this tree: every graded test, race detector on
+//	go run ./grading -part A -n 10        Part A only, each test ten times
+//	go run ./grading -submission DIR      grade a student's tree with the official tests
+//	go run ./grading handout -o DIR       write the student handout (instructors)
+//	go run ./grading mutants              check that the tests catch known bugs (instructors)
+//
+// Grading runs each graded test of the rubric (pblab/internal/rubric) in its
+// own process, so that a test that hangs, panics, exits or floods its output
+// costs only itself. A test passes only if it passed in every iteration. The
+// table at the end gives each test's passes/runs, time and points, and the
+// full output of every failing run is kept under the results folder.
+//
+// The exit status is 0 whenever grading completed, whatever the score;
+// -strict makes anything short of full marks exit 1 (for CI), and 2 means
+// grading itself could not run.
+//
+// See docs/instructors.md for the whole guide.
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+)
 
 func main() {
-	fmt.Println("grading: not yet — the autograder is still being built. Run the tests with: go test -race ./...")
+	var code int
+	args := os.Args[1:]
+	switch {
+	case len(args) > 0 && args[0] == "handout":
+		code = handoutMain(args[1:])
+	case len(args) > 0 && args[0] == "mutants":
+		code = mutantsMain(args[1:])
+	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help"):
+		usage(os.Stdout)
+	default:
+		code = gradeMain(args)
+	}
+	os.Exit(code)
+}
+
+func usage(w *os.File) {
+	fmt.Fprint(w, `usage:
+  go run ./grading [flags]               grade the tree (see flags below)
+  go run ./grading handout -o DIR        write the student handout and check it
+  go run ./grading mutants [flags]       run the mutant corpus against the tests
+
+Grading flags (go run ./grading -h for details):
+  -part A|B  -run REGEXP  -n N  -p N  -race=false  -realtime  -timeout D
+  -json FILE  -submission DIR  -results DIR  -strict
+`)
 }

@@ -1,0 +1,3 @@
+module enginemod
+
+go 1.26.0

@@ -1,0 +1,369 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"pblab/internal/labtest"
+)
+
+// A verdictKind is the class of a run's outcome.
+type verdictKind int
+
+const (
+	kindPassed  verdictKind = iota
+	kindFailed              // the test reported failure
+	kindBuild               // the package did not build
+	kindMissing             // the test does not exist
+	kindPanic               // the binary panicked
+	kindTimeout             // the run hit its time limit
+	kindStall               // the virtual clock froze (re-run on the wall clock)
+	kindExit                // the code called os.Exit
+	kindFlood               // the output went past its cap
+	kindLeak                // goroutines were left behind
+)
+
+var kindNames = map[verdictKind]string{
+	kindPassed: "passed", kindFailed: "failed", kindBuild: "build failed",
+	kindMissing: "missing", kindPanic: "panicked", kindTimeout: "timed out",
+	kindStall: "virtual clock froze", kindExit: "called os.Exit",
+	kindFlood: "output flooded", kindLeak: "goroutines left behind",
+}
+
+func (k verdictKind) String() string { return kindNames[k] }
+
+// exitInfo is how a test process ended.
+type exitInfo struct {
+	code     int    // exit status; -1 if killed by a signal or never ran
+	signaled bool   // killed by a signal
+	other    string // an error other than an exit status
+	timedOut bool   // the grader killed it at its time limit
+	flooded  bool   // the grader stopped it for printing too much
+	canceled bool   // grading was interrupted
+}
+
+// stallVerdict is the prefix of the verdict of a test whose virtual clock
+// froze; the result of the re-run on the wall clock follows it.
+const stallVerdict = "virtual clock froze (lock held across a sleep or RPC, or a busy loop) — re-ran on the wall clock: "
+
+// classify turns the output of one run of test, framed by
+// -test.v=test2json, and the way its process ended, into a verdict.
+func classify(test string, out []byte, exit exitInfo, timeout time.Duration, maxOutput int) (verdictKind, string) {
+	text := string(cleanOutput(out))
+	ran := hasFrameLine(out, "=== RUN   "+test)
+	passed := hasFrameLine(out, "--- PASS: "+test+" (")
+	failed := hasFrameLine(out, "--- FAIL: "+test+" (")
+	skipped := hasFrameLine(out, "--- SKIP: "+test+" (")
+
+	switch {
+	case exit.canceled:
+		return kindFailed, "not finished: grading was interrupted"
+	case exit.flooded:
+		return kindFlood, fmt.Sprintf("output flooded (truncated at %s): the test printed more than that; look for a print in a loop", sizeString(maxOutput))
+	case exit.timedOut || strings.Contains(text, "panic: test timed out after"):
+		return kindTimeout, fmt.Sprintf("timed out after %s (no progress?)%s", durationString(timeout), runningHint(text))
+	case strings.Contains(text, labtest.StallMarker):
+		return kindStall, "virtual clock froze"
+	case ran && passed && !failed && exit.code == 0 && exit.other == "":
+		return kindPassed, "passed"
+	case !ran && exit.code == 0 && exit.other == "":
+		return kindMissing, fmt.Sprintf("missing: the test binary has no test %s", test)
+	case strings.Contains(text, "unexpected call to os.Exit(0) during test"):
+		return kindExit, "called os.Exit(0) during the test (a server must never end the program)"
+	case strings.Contains(text, "main bubble goroutine has exited but blocked goroutines remain"):
+		return kindLeak, "goroutines left behind: when the test ended, these were still blocked: " + leakedGoroutines(text) +
+			" (Kill must stop every goroutine a server started)"
+	case strings.Contains(text, "all goroutines are asleep - deadlock!"):
+		return kindPanic, "deadlocked: all goroutines are asleep" + panicSite(text)
+	}
+	if p := panicLine(text); p != "" && !passed {
+		return kindPanic, "panicked: " + p + panicSite(text)
+	}
+	if skipped && !failed {
+		return kindFailed, "failed: the test was skipped" + firstMessage(text, test)
+	}
+	if failed || (passed && exit.code != 0) {
+		if strings.Contains(text, "race detected during execution of test") || strings.Contains(text, "WARNING: DATA RACE") {
+			return kindFailed, "failed: data race detected" + raceSite(text) + " (see the log for both stacks)"
+		}
+		if msg := firstMessage(text, test); msg != "" {
+			return kindFailed, "failed:" + msg
+		}
+		return kindFailed, fmt.Sprintf("failed (exit status %d)", exit.code)
+	}
+	if exit.signaled {
+		return kindFailed, "killed by a signal"
+	}
+	if exit.other != "" {
+		return kindFailed, "failed: " + exit.other
+	}
+	if ran {
+		return kindExit, fmt.Sprintf("called os.Exit(%d): the test process ended in the middle of the test", exit.code)
+	}
+	return kindFailed, fmt.Sprintf("failed before the test started (exit status %d)%s", exit.code, excerpt(text, 3))
+}
+
+// hasFrameLine reports whether out has a test-framework line (marked by
+// the test2json framing byte) that starts with prefix.
+func hasFrameLine(out []byte, prefix string) bool {
+	for line := range bytes.Lines(out) {
+		if len(line) > 0 && line[0] == 0x16 && bytes.HasPrefix(line[1:], []byte(prefix)) {
+			return true
+		}
+	}
+	return false
+}
+
+// panicLine returns the message of the first "panic: ..." line.
+func panicLine(text string) string {
+	for line := range strings.Lines(text) {
+		if rest, ok := strings.CutPrefix(line, "panic: "); ok {
+			rest = strings.TrimSpace(rest)
+			rest = strings.TrimSuffix(rest, " [recovered, repanicked]")
+			rest = strings.TrimSuffix(rest, " [recovered]")
+			return truncate(rest, 200)
+		}
+	}
+	return ""
+}
+
+var frameFile = regexp.MustCompile(`^\t(\S+\.go):(\d+)`)
+
+// panicSite returns " at file:line" for the first frame of the panicking
+// goroutine that is in the lab's code rather than in the runtime or the
+// testing package.
+func panicSite(text string) string {
+	_, after, ok := strings.Cut(text, "\npanic: ")
+	if !ok {
+		after = text
+	}
+	for line := range strings.Lines(after) {
+		m := frameFile.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if strings.Contains(m[1], "/src/runtime/") || strings.Contains(m[1], "/src/testing/") ||
+			strings.Contains(m[1], "/src/sync/") || strings.Contains(m[1], "/src/reflect/") ||
+			strings.Contains(m[1], "/labrpc/") {
+			continue
+		}
+		return " (at " + shortPath(m[1]) + ":" + m[2] + ")"
+	}
+	return ""
+}
+
+// raceSite returns where the first reported race happened.
+func raceSite(text string) string {
+	_, after, ok := strings.Cut(text, "WARNING: DATA RACE")
+	if !ok {
+		return ""
+	}
+	var first, where string
+	for line := range strings.Lines(after) {
+		line = strings.TrimRight(line, "\n")
+		if first == "" && (strings.HasPrefix(line, "Read at") || strings.HasPrefix(line, "Write at")) {
+			first = line
+			continue
+		}
+		if first != "" && strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "      ") {
+			where = strings.TrimSpace(line)
+			break
+		}
+	}
+	if first == "" {
+		return ""
+	}
+	kind, _, _ := strings.Cut(first, " at ")
+	return ": " + strings.ToLower(kind) + " in " + where + "()"
+}
+
+// leakedGoroutines names the functions of the goroutines a synctest bubble
+// still held when its test ended.
+func leakedGoroutines(text string) string {
+	var names []string
+	for g := range strings.SplitSeq(text, "\n\n") {
+		header, rest, _ := strings.Cut(g, "\n")
+		if !strings.Contains(header, "synctest bubble") {
+			continue
+		}
+		fn := userFrame(rest)
+		state := header
+		if _, s, ok := strings.Cut(header, "["); ok {
+			state, _, _ = strings.Cut(s, ",")
+		}
+		names = append(names, fmt.Sprintf("%s [%s]", fn, strings.TrimSuffix(state, "]:")))
+		if len(names) == 3 {
+			names = append(names, "...")
+			break
+		}
+	}
+	if len(names) == 0 {
+		return "(see the log)"
+	}
+	return strings.Join(names, ", ")
+}
+
+// userFrame returns the first function of a goroutine's stack that is not
+// in the runtime or the standard library's time, sync or testing packages.
+func userFrame(stack string) string {
+	first := ""
+	for line := range strings.Lines(stack) {
+		if strings.HasPrefix(line, "\t") || strings.HasPrefix(line, "created by ") {
+			continue
+		}
+		fn := strings.TrimSpace(line)
+		if i := strings.LastIndex(fn, "("); i > 0 {
+			fn = fn[:i]
+		}
+		if first == "" {
+			first = fn
+		}
+		std := false
+		for _, p := range []string{"runtime.", "time.", "sync.", "internal/", "testing.", "pblab/labsync.", "pblab/labrpc."} {
+			std = std || strings.HasPrefix(fn, p)
+		}
+		if !std {
+			return fn
+		}
+	}
+	return first
+}
+
+// runningHint names the test functions the timeout panic found running.
+func runningHint(text string) string {
+	if _, after, ok := strings.Cut(text, "running tests:\n"); ok {
+		line, _, _ := strings.Cut(after, "\n")
+		return " — still running: " + strings.TrimSpace(line)
+	}
+	return ""
+}
+
+var logLine = regexp.MustCompile(`^    (\S+\.go):(\d+): ?(.*)$`)
+
+// firstMessage extracts the first failure message of test from its output:
+// a testify assertion's Messages and Error lines, or else the first
+// t.Error/t.Fatal line and its continuation lines. It returns "" if there is
+// none; otherwise the result starts with a space or a newline.
+func firstMessage(text, test string) string {
+	lines := strings.Split(text, "\n")
+	// A testify block: "    file.go:12: \n        \tError Trace:\t...".
+	for i, line := range lines {
+		if !strings.HasPrefix(strings.TrimSpace(line), "Error Trace:") {
+			continue
+		}
+		var errLines, msgLines []string
+		var cur *[]string
+		for _, l := range lines[i+1:] {
+			t := strings.TrimSpace(l)
+			switch {
+			case strings.HasPrefix(t, "Error:"):
+				errLines = append(errLines, strings.TrimSpace(strings.TrimPrefix(t, "Error:")))
+				cur = &errLines
+			case strings.HasPrefix(t, "Messages:"):
+				msgLines = append(msgLines, strings.TrimSpace(strings.TrimPrefix(t, "Messages:")))
+				cur = &msgLines
+			case strings.HasPrefix(t, "Test:"):
+				cur = nil
+			case strings.HasPrefix(l, "        \t") && cur != nil && t != "":
+				*cur = append(*cur, t)
+			default:
+				cur = nil
+			}
+			if cur == nil && !strings.HasPrefix(t, "Test:") && len(errLines) > 0 {
+				break
+			}
+		}
+		var parts []string
+		parts = append(parts, firstN(msgLines, 3)...)
+		parts = append(parts, firstN(errLines, 3)...)
+		if len(parts) > 0 {
+			return "\n  " + truncate(strings.Join(parts, "\n  "), 600)
+		}
+	}
+	// A plain t.Errorf line and its continuation.
+	for i, line := range lines {
+		m := logLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		msg := strings.TrimSpace(m[3])
+		if strings.HasPrefix(msg, "seed: ") || strings.HasPrefix(msg, "replay: ") {
+			continue
+		}
+		parts := []string{msg}
+		for _, l := range lines[i+1:] {
+			if !strings.HasPrefix(l, "        ") || len(parts) >= 3 {
+				break
+			}
+			parts = append(parts, strings.TrimSpace(l))
+		}
+		return "\n  " + truncate(strings.Join(parts, "\n  "), 600)
+	}
+	return ""
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// excerpt returns the first n non-empty lines of text, indented, or "".
+func excerpt(text string, n int) string {
+	var keep []string
+	for line := range strings.Lines(text) {
+		if line = strings.TrimSpace(line); line != "" {
+			keep = append(keep, line)
+			if len(keep) == n {
+				break
+			}
+		}
+	}
+	if len(keep) == 0 {
+		return ""
+	}
+	return ":\n  " + strings.Join(keep, "\n  ")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// shortPath trims an absolute source path to its last two elements
+// (pbservice/server.go).
+func shortPath(p string) string {
+	parts := strings.Split(p, "/")
+	if len(parts) > 2 {
+		parts = parts[len(parts)-2:]
+	}
+	return strings.Join(parts, "/")
+}
+
+func sizeString(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	if n >= 1<<10 && n%(1<<10) == 0 {
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// durationString prints 2m0s as 2m and 1h0m0s as 1h.
+func durationString(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
