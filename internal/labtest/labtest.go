@@ -197,8 +197,13 @@ func (r *run) finish(settled func() bool) {
 	for deadline := time.Now().Add(settleTime); !settled() && time.Now().Before(deadline); {
 		time.Sleep(heartbeat)
 	}
-	if r.t.Failed() {
+	// Goroutines still running now will fail the test once Run checks them.
+	failed := r.t.Failed() || !settled()
+	if failed {
 		r.reportFailure(networks)
+	}
+	if failed || traceAll() {
+		r.writeDiagrams(networks, failed)
 	}
 }
 
@@ -248,10 +253,21 @@ func Failed(t *testing.T) bool {
 	return t.Failed() || current(t).aborted.Load()
 }
 
+// reportFailure prints the line "seed: N" and the command that replays the
+// test with that seed. LABRPC_SEED seeds every network of a test alike, so a
+// test with several networks replays exactly only if they shared one seed.
 func (r *run) reportFailure(networks []*labrpc.Network) {
-	for _, n := range networks {
-		r.t.Logf("seed: %d", n.Seed())
-		r.t.Logf("replay: %s", replayCommand(r.t.Name(), n.Seed()))
+	if len(networks) == 0 {
+		return
+	}
+	w := r.t.Output()
+	seed := networks[0].Seed()
+	fmt.Fprintf(w, "seed: %d\n", seed)
+	fmt.Fprintf(w, "replay: %s\n", replayCommand(r.t.Name(), seed))
+	for i, n := range networks[1:] {
+		if n.Seed() != seed {
+			fmt.Fprintf(w, "(network %d of this test had seed %d; the replay gives it seed %d)\n", i+2, n.Seed(), seed)
+		}
 	}
 }
 
