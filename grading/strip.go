@@ -179,7 +179,7 @@ func removeUnusedImports(name string, src []byte) ([]byte, error) {
 		var unused []span
 		for _, spec := range gd.Specs {
 			is := spec.(*ast.ImportSpec)
-			if !used[importName(is)] {
+			if name := importName(is); name != "_" && !used[name] {
 				unused = append(unused, span{fset.Position(is.Pos()).Line, fset.Position(is.End()).Line})
 			}
 		}

@@ -16,11 +16,11 @@ func TestPass(t *testing.T) { t.Log("all good") }
 
 func TestFailPlain(t *testing.T) {
 	t.Log("seed: 42")
-	t.Errorf("the ack rule: view 2 came before the primary acked view 1\nsee docs/part-a.md#the-ack-rule")
+	t.Errorf("the ack rule: view 2 came before the primary acked view 1\nsee the guide, The ack rule")
 }
 
 func TestFailTestify(t *testing.T) {
-	t.Errorf("\n\tError Trace:\t/x/cases_test.go:20\n\tError:      \tNot equal: \n\t            \texpected: 1\n\tTest:       \tTestFailTestify\n\tMessages:   \tthe first primary: view 1 names the first server to ping (docs/part-a.md#step-1)")
+	t.Errorf("\n\tError Trace:\t/x/cases_test.go:20\n\tError:      \tNot equal: \n\t            \texpected: 1\n\tTest:       \tTestFailTestify\n\tMessages:   \tthe first primary: view 1 names the first server to ping (see the guide, step 1)")
 }
 
 func TestPanicGoroutine(t *testing.T) {
