@@ -1,0 +1,82 @@
+package pbservice
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Topic logs: debugf prints a line only when its topic is turned on with the
+// PBLAB_DEBUG environment variable, for example
+//
+//	PBLAB_DEBUG=pb go test -run '^TestBasicFail$' ./pbservice         every topic of the key/value service
+//	PBLAB_DEBUG=fwd,xfer go test -run '^TestBasicFail$' ./pbservice   forwarding and state transfer only
+//	PBLAB_DEBUG=pb,vs ...                                             Part B and the view service
+//	PBLAB_DEBUG=all ...                                               everything
+//
+// Each line starts with the time (virtual time in tests, so 00:00:01.200000
+// is 1.2 s into the test, as in the message diagram), the node and the
+// topic:
+//
+//	00:00:01.200000 s1     fwd   Append("k", "x") to backup s2: OK
+//
+// PBLAB_DEBUG is read once, when the program starts. With it unset, a call
+// of debugf costs a test of one bool (plus building its arguments), so calls
+// may stay in the code. To add a topic of your own, add a constant below and
+// list it in pbTopics. See docs/debugging.md, "Topic logs".
+
+// The key/value service's topics; "pb" turns on all of them.
+const (
+	topicOp    = "op"    // client requests at a server, and the answers
+	topicDup   = "dup"   // requests recognised as duplicates
+	topicFwd   = "fwd"   // operations forwarded to the backup, and the outcome
+	topicXfer  = "xfer"  // state transfers to a new backup
+	topicView  = "view"  // views a server learns from its pings, and its role
+	topicClerk = "clerk" // a clerk's tries, failures and primary lookups
+)
+
+// pbTopics lists the key/value service's topics, for PBLAB_DEBUG=pb.
+var pbTopics = []string{topicOp, topicDup, topicFwd, topicXfer, topicView, topicClerk}
+
+// debugTopics is the set of this package's topics turned on; debugOn is
+// false when it is empty, so that debugf returns at once.
+var (
+	debugTopics = parseDebugTopics(os.Getenv("PBLAB_DEBUG"), "pb", pbTopics)
+	debugOn     = len(debugTopics) > 0
+)
+
+// debugf prints one line about node (the server's or the clerk's name)
+// under topic, if PBLAB_DEBUG turns that topic on. format and args are as
+// for fmt.Printf.
+func debugf(topic, node, format string, args ...any) {
+	if !debugOn {
+		return
+	}
+	debugPrint(topic, node, format, args)
+}
+
+func debugPrint(topic, node, format string, args []any) {
+	if !debugTopics[topic] {
+		return
+	}
+	line := fmt.Sprintf("%s %-6s %-5s %s\n", time.Now().Format("15:04:05.000000"), node, topic, fmt.Sprintf(format, args...))
+	os.Stderr.WriteString(line) // one write per line, so that lines of concurrent goroutines do not mix
+}
+
+// parseDebugTopics reads a PBLAB_DEBUG value such as "vs,pb" or
+// "op, fwd", a list separated by commas or spaces, and returns which of
+// topics it turns on: those it names, all of them if it names group, and
+// every topic of every package for "all" (or "1"). Names of other packages'
+// topics are left to those packages.
+func parseDebugTopics(env, group string, topics []string) map[string]bool {
+	on := map[string]bool{}
+	for _, name := range strings.FieldsFunc(strings.ToLower(env), func(r rune) bool { return r == ',' || r == ' ' }) {
+		for _, t := range topics {
+			if name == t || name == group || name == "all" || name == "1" {
+				on[t] = true
+			}
+		}
+	}
+	return on
+}
