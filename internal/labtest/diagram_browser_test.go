@@ -71,7 +71,7 @@ func TestDiagramRendersInChromium(t *testing.T) {
 		journal labrpc.Journal
 		lanes   string
 	}{
-		{"scenario", journalScenario(t), "vs s1 s2 ck1"},
+		{"scenario", journalScenario(t), "vs s1 s2 ck1 test"},
 		{"full journal", bigJournal(labrpc.JournalLimit), "vs s1 s2 ck1 ck2"},
 		{"empty journal", labrpc.Journal{}, ""},
 	} {

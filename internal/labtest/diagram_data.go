@@ -53,7 +53,7 @@ type diagramData struct {
 // A diagramNode is one lane.
 type diagramNode struct {
 	Name string `json:"name"`
-	Role string `json:"role"` // "viewservice", "server" or "clerk"
+	Role string `json:"role"` // "viewservice", "server", "clerk" or "notes"
 }
 
 // A diagramPoint is where an event sits: [seq, time].
@@ -279,10 +279,11 @@ func parseView(s string) (diagramView, bool) {
 // lanes returns one lane per name seen in the journal: the view service
 // first (the servers that "ViewServer." methods are called on), then the
 // other servers (names that were started or called), then the clerks (names
-// that only call), each group in natural order of names.
+// that only call), then names that only wrote notes (the test's own), each
+// group in natural order of names.
 func lanes(events []labrpc.Event) []diagramNode {
 	role := map[string]string{}
-	rank := map[string]int{"viewservice": 0, "server": 1, "clerk": 2}
+	rank := map[string]int{"viewservice": 0, "server": 1, "clerk": 2, "notes": 3}
 	set := func(name, r string) {
 		if old, ok := role[name]; !ok || rank[r] < rank[old] {
 			role[name] = r
@@ -300,7 +301,7 @@ func lanes(events []labrpc.Event) []diagramNode {
 		case e.Kind == labrpc.EventStart || e.Kind == labrpc.EventRestart || e.Kind == labrpc.EventCrash:
 			set(e.From, "server")
 		case e.Kind == labrpc.EventNote && e.From != "":
-			set(e.From, "clerk")
+			set(e.From, "notes") // a name that only writes notes, such as the test's own
 		}
 	}
 	nodes := make([]diagramNode, 0, len(role))

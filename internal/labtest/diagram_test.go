@@ -97,6 +97,7 @@ func journalScenario(t *testing.T) labrpc.Journal {
 		put("s2")
 		require.NoError(t, net.AddServer("s2", &KV{}))
 		net.Note("ck1", "phase two")
+		net.Note("test", "a note of the test's own")
 		put("s2")
 		j = net.Journal()
 		net.Cleanup()
@@ -112,8 +113,8 @@ func TestDiagramData(t *testing.T) {
 	for _, n := range d.Nodes {
 		lanes = append(lanes, n.Name+":"+n.Role)
 	}
-	assert.Equal(t, []string{"vs:viewservice", "s1:server", "s2:server", "ck1:clerk"}, lanes,
-		"lanes: the view service first, then servers, then clerks, each in natural order of names")
+	assert.Equal(t, []string{"vs:viewservice", "s1:server", "s2:server", "ck1:clerk", "test:notes"}, lanes,
+		"lanes: the view service first, then servers, clerks and names that only write notes, each in natural order of names")
 
 	outcomes := map[string]int{}
 	for _, c := range d.Calls {
@@ -133,7 +134,7 @@ func TestDiagramData(t *testing.T) {
 	for _, e := range d.Events {
 		kinds[e.Kind]++
 	}
-	assert.Equal(t, map[string]int{"start": 3, "partition": 1, "heal": 1, "crash": 1, "restart": 1, "note": 1}, kinds)
+	assert.Equal(t, map[string]int{"start": 3, "partition": 1, "heal": 1, "crash": 1, "restart": 1, "note": 2}, kinds)
 	for _, e := range d.Events {
 		if e.Kind == "partition" {
 			assert.Equal(t, [][]int{{0, 1}, {2, 3}}, e.Groups, "partition groups as lane indexes")
