@@ -77,13 +77,15 @@ func TestDiagramRendersInChromium(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, regexp.MustCompile(`\W`).ReplaceAllString(tc.name, "_")+".html")
-			require.NoError(t, writeDiagramFile(path, diagramInfo{Test: "TestX", Seed: 1, Failed: true}, tc.journal, DiagramMaxEvents))
+			const seed = 7411639672990375851 // more digits than a JavaScript number holds
+			require.NoError(t, writeDiagramFile(path, diagramInfo{Test: "TestX", Seed: seed, Failed: true}, tc.journal, DiagramMaxEvents))
 			dom := string(headless(t, path, "--dump-dom"))
 			body := regexp.MustCompile(`<body[^>]*>`).FindString(dom)
 			require.NotEmpty(t, body, "Chromium printed the page's DOM:\n%.2000s", dom)
 			require.NotContains(t, body, `data-error=`, "the page's script failed: %s", body)
 			require.Contains(t, body, `data-render="ok"`, "the page's script ran to its end: %s", body)
 			assert.Contains(t, body, `data-lanes="`+tc.lanes+`"`, "one lane per node, in order")
+			assert.Contains(t, dom, "seed 7411639672990375851", "the page shows the seed exactly")
 			for _, lane := range regexp.MustCompile(`\S+`).FindAllString(tc.lanes, -1) {
 				assert.Contains(t, dom, `class="lane-label" data-lane="`+lane+`"`, "lane %q is drawn", lane)
 			}

@@ -20,7 +20,7 @@ const DiagramMaxEvents = 20_000
 // diagramInfo describes the run a diagram is drawn from.
 type diagramInfo struct {
 	Test     string `json:"test"`
-	Seed     int64  `json:"seed"`
+	Seed     int64  `json:"seed,string"` // a string: JavaScript numbers lose digits past 2^53
 	Replay   string `json:"replay"`
 	Failed   bool   `json:"failed"`
 	Realtime bool   `json:"realtime"`
