@@ -35,6 +35,9 @@ type fate struct {
 type callPlan struct {
 	id             uint64
 	srv            *server // nil if the server is unknown or crashed
+	everAdded      bool    // a server of that name was added at some point
+	reachable      bool    // the request could be delivered when it was sent
+	topology       uint64  // the network's topology count when it was sent
 	reliable       bool
 	longReordering bool
 	fate           fate
@@ -51,29 +54,18 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 	if n.closed() {
 		runtime.Goexit()
 	}
-	plan := n.plan(e, server)
-	rec := n.recording.Load()
+	p := n.plan(e, server)
+	c := &call{n: n, e: e, p: &p, server: server, svcMeth: svcMeth, rec: n.recording.Load()}
 
-	fail := func(kind EventKind, why string) bool {
-		if rec {
-			n.journal.add(Event{Time: time.Now(), Kind: kind, Call: plan.id, From: e.name, To: server, Method: svcMeth, Detail: why})
-		}
-		return false
-	}
-
-	// A mistake in the call itself fails at once, and is reported once.
+	// Find the handler, and check that args and reply fit it. A mistake
+	// fails the call at once, and is reported once.
 	var m *method
-	if plan.srv != nil {
-		var err error
-		if m, err = plan.srv.lookup(svcMeth); err != nil {
-			n.warnOnce("lookup "+server+" "+svcMeth, "labrpc: Call(%q, %q): %v", server, svcMeth, err)
-			return fail(EventFail, err.Error())
+	var mistake error
+	if p.srv != nil {
+		if m, mistake = p.srv.lookup(svcMeth); mistake == nil {
+			mistake = m.checkTypes(args, reply)
 		}
-		if err := m.checkTypes(args, reply); err != nil {
-			n.warnOnce("types "+svcMeth, "labrpc: Call(%q, %q): %v", server, svcMeth, err)
-			return fail(EventFail, err.Error())
-		}
-	} else if !n.wasAdded(server) {
+	} else if !p.everAdded {
 		n.warnOnce("server "+server, "labrpc: Call(%q, %q): no server called %q was ever added", server, svcMeth, server)
 	}
 	replyv := reflect.ValueOf(reply)
@@ -84,72 +76,121 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 	}
 
 	// Copy the args now: the caller may change them as soon as we return.
-	argv := reflect.Value{}
-	if m != nil {
-		src := reflect.Indirect(reflect.ValueOf(args))
-		n.checkTypes(src.Type())
+	src := reflect.Indirect(reflect.ValueOf(args))
+	var argv reflect.Value
+	if m != nil && mistake == nil {
+		n.warnUnexported(m.argCodec)
 		argv = reflect.New(m.argType)
-		size, err := n.codec.copy(argv, src)
+		size, err := m.argCodec.copy(argv, src)
 		if err != nil {
-			n.warnOnce("encode "+src.Type().String(), "labrpc: Call(%q, %q): %v", server, svcMeth, err)
-			return fail(EventFail, err.Error())
+			n.warnOnce("encode "+src.Type().String(), "labrpc: Call(%q, %q): cannot copy the args: %v", server, svcMeth, err)
+			c.sent(src, 0)
+			return c.fail(EventFail, "cannot copy the args: "+err.Error())
 		}
-		n.addBytes(size)
-		if rec {
-			n.journal.add(Event{Time: time.Now(), Kind: EventSend, Call: plan.id, From: e.name, To: server, Method: svcMeth, Size: size, Detail: preview(src)})
+		c.sent(src, size)
+	} else {
+		// No handler will see the args, but they still went on the wire.
+		c.sent(src, n.sizeOf(src))
+	}
+	if mistake != nil {
+		n.warnOnce("mistake "+server+" "+svcMeth, "labrpc: Call(%q, %q): %v", server, svcMeth, mistake)
+		return c.fail(EventFail, mistake.Error())
+	}
+
+	if !p.reachable {
+		if !n.wait(p.fate.failAfter) {
+			return c.fail(EventFail, "network cleaned up")
+		}
+		return c.fail(EventFail, "unreachable")
+	}
+	if !p.reliable {
+		if !n.wait(p.fate.requestDelay) {
+			return c.fail(EventFail, "network cleaned up")
+		}
+		if p.fate.dropRequest {
+			return c.fail(EventDropRequest, "")
+		}
+		if !c.stillReachable() {
+			return c.fail(EventFail, "unreachable")
 		}
 	}
 
-	if m == nil || !n.reachable(e, server, plan.srv) {
-		if !n.wait(plan.fate.failAfter) {
-			return fail(EventFail, "network cleaned up")
-		}
-		return fail(EventFail, "unreachable")
+	p.srv.count.Add(1)
+	if c.rec {
+		c.event(EventDeliver, 0, "")
 	}
-	if !plan.reliable {
-		if !n.wait(plan.fate.requestDelay) {
-			return fail(EventFail, "network cleaned up")
-		}
-		if plan.fate.dropRequest {
-			return fail(EventDropRequest, "")
-		}
-		if !n.reachable(e, server, plan.srv) {
-			return fail(EventFail, "unreachable")
-		}
-	}
-
-	n.delivered(server)
-	if rec {
-		n.journal.add(Event{Time: time.Now(), Kind: EventDeliver, Call: plan.id, From: e.name, To: server, Method: svcMeth})
-	}
-	replyCopy, ok, why := n.runHandler(plan.srv, m, argv)
+	replyCopy, ok, why := n.runHandler(p.srv, m, argv)
 	if !ok {
-		return fail(EventFail, why)
+		return c.fail(EventFail, why)
 	}
-	if !n.reachable(e, server, plan.srv) {
-		return fail(EventDropReply, "unreachable")
+	if !c.stillReachable() {
+		return c.fail(EventDropReply, "unreachable")
 	}
-	if !plan.reliable && plan.fate.dropReply {
-		return fail(EventDropReply, "")
+	if !p.reliable && p.fate.dropReply {
+		return c.fail(EventDropReply, "")
 	}
-	if plan.longReordering && plan.fate.holdReply {
-		if !n.wait(plan.fate.holdFor) {
-			return fail(EventFail, "network cleaned up")
+	if p.longReordering && p.fate.holdReply {
+		if !n.wait(p.fate.holdFor) {
+			return c.fail(EventFail, "network cleaned up")
 		}
 	}
-	size, err := n.codec.copy(replyv, replyCopy.Elem())
+	n.warnUnexported(m.replyCodec)
+	size, err := m.replyCodec.copy(replyv, replyCopy.Elem())
 	if err != nil {
-		n.warnOnce("decode "+replyv.Type().String(), "labrpc: Call(%q, %q): %v", server, svcMeth, err)
-		return fail(EventFail, err.Error())
+		n.warnOnce("decode "+replyv.Type().String(), "labrpc: Call(%q, %q): cannot copy the reply: %v", server, svcMeth, err)
+		return c.fail(EventFail, "cannot copy the reply: "+err.Error())
 	}
-	n.addBytes(size)
-	if rec {
-		n.journal.add(Event{Time: time.Now(), Kind: EventReply, Call: plan.id, From: e.name, To: server, Method: svcMeth, Size: size, Detail: preview(replyv)})
+	n.totalBytes.Add(int64(size))
+	if c.rec {
+		c.event(EventReply, size, preview(replyv))
 	}
 	return true
 }
 
-// plan numbers a call, counts it, and draws its fate.
+// call is one Call on its way through the network.
+type call struct {
+	n       *Network
+	e       *ClientEnd
+	p       *callPlan
+	server  string
+	svcMeth string
+	rec     bool // the journal is on
+}
+
+func (c *call) event(kind EventKind, size int, detail string) {
+	c.n.journal.add(Event{Time: time.Now(), Kind: kind, Call: c.p.id, From: c.e.name, To: c.server, Method: c.svcMeth, Size: size, Detail: detail})
+}
+
+// sent counts the request's bytes and journals it.
+func (c *call) sent(args reflect.Value, size int) {
+	c.n.totalBytes.Add(int64(size))
+	if c.rec {
+		c.event(EventSend, size, preview(args))
+	}
+}
+
+// fail journals the end of a failed call and returns false.
+func (c *call) fail(kind EventKind, why string) bool {
+	if c.rec {
+		c.event(kind, 0, why)
+	}
+	return false
+}
+
+// stillReachable reports whether a message can still pass between the
+// caller and the server. While nothing has crashed, restarted or been
+// partitioned since the call was sent, the answer is the one of that moment.
+func (c *call) stillReachable() bool {
+	if c.n.topology.Load() == c.p.topology {
+		return c.p.reachable
+	}
+	c.n.mu.Lock()
+	defer c.n.mu.Unlock()
+	return c.n.reachableLocked(c.e, c.server, c.p.srv)
+}
+
+// plan numbers a call, counts it, draws its fate, and notes whether it can
+// be delivered, all under one lock.
 func (n *Network) plan(e *ClientEnd, server string) callPlan {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -171,42 +212,39 @@ func (n *Network) plan(e *ClientEnd, server string) callPlan {
 	} else {
 		f.failAfter = time.Duration(failFraction * float64(FailDelay))
 	}
+	srv := n.servers[server]
 	return callPlan{
 		id:             n.callIDs,
-		srv:            n.servers[server],
+		srv:            srv,
+		everAdded:      n.counts[server] != nil,
+		reachable:      n.reachableLocked(e, server, srv),
+		topology:       n.topology.Load(),
 		reliable:       n.reliable,
 		longReordering: n.longReordering,
 		fate:           f,
 	}
 }
 
-// reachable reports whether a message can pass between e and srv right now:
-// srv still runs under its name, e's name has not crashed since e was made,
-// and no partition separates them.
-func (n *Network) reachable(e *ClientEnd, server string, srv *server) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+// reachableLocked reports whether a message can pass between e and srv
+// right now: srv still runs under its name, e's name has not crashed since
+// e was made, and no partition separates them.
+func (n *Network) reachableLocked(e *ClientEnd, server string, srv *server) bool {
 	return srv != nil && n.servers[server] == srv &&
 		(e.name == "" || n.epochs[e.name] == e.epoch) &&
 		n.connectedLocked(e.name, server)
 }
 
-func (n *Network) wasAdded(server string) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.everAdded[server]
-}
-
-func (n *Network) delivered(server string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.counts[server]++
-}
-
-func (n *Network) addBytes(size int) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.totalBytes += int64(size)
+// sizeOf returns the size of v's encoding, or 0 if it has none.
+func (n *Network) sizeOf(v reflect.Value) int {
+	if !v.IsValid() {
+		return 0
+	}
+	tc := n.codec.forType(v.Type())
+	size, err := tc.copy(reflect.New(v.Type()), v)
+	if err != nil {
+		return 0
+	}
+	return size
 }
 
 // checkTypes explains why args or reply do not fit the handler, if they don't.
@@ -233,26 +271,87 @@ type handlerResult struct {
 	err   error
 }
 
-// runHandler runs the handler in a goroutine of its own and waits for it, for
-// the server's crash, for Cleanup, or for HandlerTimeout, whichever comes
-// first. A handler that outlives the wait goes on running; its reply is lost.
+// A job is one request for a server's worker.
+type job struct {
+	m    *method
+	argv reflect.Value
+	done chan<- handlerResult // buffered: the worker never waits for the caller
+}
+
+// runHandler runs the handler on one of the server's workers and waits for
+// it, for the server's crash, for Cleanup, or for HandlerTimeout, whichever
+// comes first. A handler that outlives the wait goes on running; its reply
+// is lost.
 func (n *Network) runHandler(srv *server, m *method, argv reflect.Value) (reflect.Value, bool, string) {
-	done := make(chan handlerResult, 1) // buffered: the handler never waits for us
-	go m.run(srv.name, argv, done)
-	timeout := time.NewTimer(HandlerTimeout)
-	defer timeout.Stop()
+	w, _ := n.waiters.Get().(*waiter)
+	if w == nil {
+		w = &waiter{done: make(chan handlerResult, 1), timeout: time.NewTimer(HandlerTimeout)}
+	} else {
+		w.timeout.Reset(HandlerTimeout)
+	}
+	n.dispatch(srv, job{m: m, argv: argv, done: w.done})
 	select {
-	case res := <-done:
+	case res := <-w.done:
+		// The handler has sent its one result, so w can serve another
+		// call. A stopped timer sends nothing more.
+		w.timeout.Stop()
+		n.waiters.Put(w)
 		if res.err != nil {
 			return reflect.Value{}, false, "handler returned error: " + res.err.Error()
 		}
 		return res.reply, true, ""
 	case <-srv.dead:
+		w.timeout.Stop()
 		return reflect.Value{}, false, "server crashed during the call"
 	case <-n.done:
+		w.timeout.Stop()
 		return reflect.Value{}, false, "network cleaned up"
-	case <-timeout.C:
+	case <-w.timeout.C:
 		return reflect.Value{}, false, fmt.Sprintf("handler still running after %v", HandlerTimeout)
+	}
+}
+
+// A waiter is what a call waits on for its handler: the channel the result
+// comes on, and the HandlerTimeout timer. Waiters are reused, except when
+// the call gave up on its handler, which may still send a result later.
+type waiter struct {
+	done    chan handlerResult // buffered: the handler never waits for the caller
+	timeout *time.Timer
+}
+
+// maxIdleWorkers bounds how many idle workers a server keeps.
+const maxIdleWorkers = 16
+
+// dispatch hands j to an idle worker of srv, or starts a new one. Handlers
+// run on worker goroutines, never on the caller's, so that a Call can give
+// up on a handler that does not return. Workers are reused because a fresh
+// goroutine costs more than the rest of a call; an idle worker ends when
+// its server crashes or the network is cleaned up.
+func (n *Network) dispatch(srv *server, j job) {
+	select {
+	case srv.jobs <- j:
+	default:
+		go n.work(srv, j)
+	}
+}
+
+// work runs j, then waits for more jobs until srv crashes, the network is
+// cleaned up, or there are enough idle workers already.
+func (n *Network) work(srv *server, j job) {
+	for {
+		j.m.run(srv.name, j.argv, j.done)
+		if srv.idle.Add(1) > maxIdleWorkers {
+			srv.idle.Add(-1)
+			return
+		}
+		select {
+		case j = <-srv.jobs:
+			srv.idle.Add(-1)
+		case <-srv.dead:
+			return
+		case <-n.done:
+			return
+		}
 	}
 }
 

@@ -2,11 +2,14 @@ package labrpc
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/gob"
 	"fmt"
+	"log"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // codec deep-copies values through encoding/gob. A fresh gob encoder sends a
@@ -20,11 +23,14 @@ type codec struct {
 }
 
 type typeCodec struct {
+	t reflect.Type
 	// noFields is set for a struct without exported fields: gob refuses
 	// such types, and its copy is always the zero value.
 	noFields bool
-	// unexported names the unexported fields found in the type, if any.
+	// unexported names the unexported fields found in the type, if any,
+	// and warned records that the network has said so.
 	unexported []string
+	warned     atomic.Bool
 	pool       sync.Pool // of *copier
 }
 
@@ -34,6 +40,7 @@ type copier struct {
 	dec *gob.Decoder
 }
 
+// forType returns the codec of type t, making it on first use.
 func (c *codec) forType(t reflect.Type) *typeCodec {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -43,8 +50,8 @@ func (c *codec) forType(t reflect.Type) *typeCodec {
 	if c.types == nil {
 		c.types = map[reflect.Type]*typeCodec{}
 	}
-	tc := &typeCodec{unexported: unexportedFields(t)}
-	if t.Kind() == reflect.Struct {
+	tc := &typeCodec{t: t, unexported: unexportedFields(t)}
+	if t.Kind() == reflect.Struct && !encodesItself(t) {
 		tc.noFields = true
 		for i := range t.NumField() {
 			if t.Field(i).IsExported() {
@@ -57,9 +64,8 @@ func (c *codec) forType(t reflect.Type) *typeCodec {
 }
 
 // copy sets dst (a pointer) to a deep copy of src (a value of dst's element
-// type) and returns the size of src's encoding.
-func (c *codec) copy(dst, src reflect.Value) (int, error) {
-	tc := c.forType(src.Type())
+// type, tc's type) and returns the size of src's encoding.
+func (tc *typeCodec) copy(dst, src reflect.Value) (int, error) {
 	if tc.noFields {
 		dst.Elem().SetZero()
 		return 0, nil
@@ -67,7 +73,7 @@ func (c *codec) copy(dst, src reflect.Value) (int, error) {
 	cp, _ := tc.pool.Get().(*copier)
 	if cp == nil {
 		var err error
-		if cp, err = newCopier(src.Type()); err != nil {
+		if cp, err = newCopier(tc.t); err != nil {
 			return 0, err
 		}
 	}
@@ -109,6 +115,9 @@ func unexportedFields(t reflect.Type) []string {
 			return
 		}
 		seen[t] = true
+		if encodesItself(t) {
+			return // gob leaves its fields to its own methods
+		}
 		switch t.Kind() {
 		case reflect.Pointer, reflect.Slice, reflect.Array:
 			walk(t.Elem())
@@ -130,14 +139,30 @@ func unexportedFields(t reflect.Type) []string {
 	return found
 }
 
-// checkTypes prints the encoding warnings for a type, once per network.
-func (n *Network) checkTypes(t reflect.Type) {
-	tc := n.codec.forType(t)
-	if len(tc.unexported) == 0 {
+var (
+	gobEncoderType    = reflect.TypeFor[gob.GobEncoder]()
+	binaryMarshalType = reflect.TypeFor[encoding.BinaryMarshaler]()
+	textMarshalType   = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// encodesItself reports whether gob encodes t (time.Time, say) through its
+// own methods rather than field by field.
+func encodesItself(t reflect.Type) bool {
+	for _, m := range []reflect.Type{gobEncoderType, binaryMarshalType, textMarshalType} {
+		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// warnUnexported prints, once per type and network, that a message type has
+// unexported fields.
+func (n *Network) warnUnexported(tc *typeCodec) {
+	if len(tc.unexported) == 0 || tc.warned.Swap(true) {
 		return
 	}
-	n.warnOnce("unexported "+t.String(),
-		"labrpc: %s has unexported field(s) %s: gob does not send them, so they arrive as zero values. "+
-			"Capitalise every field of an RPC argument or reply.",
-		t, strings.Join(tc.unexported, ", "))
+	log.Printf("labrpc: %s has unexported field(s) %s: gob does not send them, so they arrive as zero values. "+
+		"Capitalise every field of an RPC argument or reply.",
+		tc.t, strings.Join(tc.unexported, ", "))
 }

@@ -101,6 +101,12 @@
 // later Call ends its calling goroutine (runtime.Goexit), so that a clerk
 // retrying forever cannot outlive its test. Deferred calls run as usual.
 //
+// Handlers run on the server's worker goroutines, never on the caller's.
+// A worker waits for the next request once its handler returns; idle
+// workers end when their server crashes (DeleteServer, Unregister) or the
+// network is cleaned up. A handler that never returns keeps its worker, so
+// a test must let every handler return before it ends.
+//
 // # The journal
 //
 // With Record(true) the network writes a journal of everything that happens

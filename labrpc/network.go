@@ -44,18 +44,23 @@ type Network struct {
 	recording atomic.Bool
 	journal   journal
 
+	// topology counts the changes to who can reach whom (crashes,
+	// restarts, partitions, heals), so that a call in flight can tell
+	// without taking the lock that nothing has changed since it was sent.
+	topology   atomic.Uint64
+	totalBytes atomic.Int64
+	waiters    sync.Pool // of *waiter
+
 	mu             sync.Mutex
 	rand           *mathrand.Rand
 	reliable       bool
 	longDelays     bool
 	longReordering bool
-	servers        map[string]*server // running servers by name
-	everAdded      map[string]bool    // names that were ever added
-	epochs         map[string]int     // DeleteServer count per name; ends of an older epoch are dead
-	groups         map[string]int     // partition group of each listed name
-	counts         map[string]int     // requests delivered per server name
+	servers        map[string]*server       // running servers by name
+	epochs         map[string]int           // DeleteServer count per name; ends of an older epoch are dead
+	groups         map[string]int           // partition group of each listed name
+	counts         map[string]*atomic.Int64 // requests delivered per server name, for every name ever added
 	totalCount     int
-	totalBytes     int64
 	warned         map[string]bool // log lines already printed
 	callIDs        uint64
 }
@@ -71,15 +76,14 @@ func MakeNetwork() *Network {
 		seed = int64(binary.LittleEndian.Uint64(b[:]) & math.MaxInt64)
 	}
 	return &Network{
-		seed:      seed,
-		done:      make(chan struct{}),
-		rand:      mathrand.New(mathrand.NewPCG(uint64(seed), 0x70626c6162)),
-		reliable:  true,
-		servers:   map[string]*server{},
-		everAdded: map[string]bool{},
-		epochs:    map[string]int{},
-		counts:    map[string]int{},
-		warned:    map[string]bool{},
+		seed:     seed,
+		done:     make(chan struct{}),
+		rand:     mathrand.New(mathrand.NewPCG(uint64(seed), 0x70626c6162)),
+		reliable: true,
+		servers:  map[string]*server{},
+		epochs:   map[string]int{},
+		counts:   map[string]*atomic.Int64{},
+		warned:   map[string]bool{},
 	}
 }
 
@@ -159,7 +163,7 @@ func (n *Network) AddServer(name string, services ...any) error {
 	if len(services) == 0 {
 		return fmt.Errorf("labrpc: AddServer %q: no services given", name)
 	}
-	srv := &server{name: name, services: map[string]*service{}, dead: make(chan struct{})}
+	srv := &server{name: name, services: map[string]*service{}, dead: make(chan struct{}), jobs: make(chan job)}
 	for _, rcvr := range services {
 		svc, err := newService(rcvr)
 		if err != nil {
@@ -167,6 +171,10 @@ func (n *Network) AddServer(name string, services ...any) error {
 		}
 		if _, dup := srv.services[svc.name]; dup {
 			return fmt.Errorf("labrpc: AddServer %q: two services are named %q; each service needs its own type", name, svc.name)
+		}
+		for _, m := range svc.methods {
+			m.argCodec = n.codec.forType(m.argType)
+			m.replyCodec = n.codec.forType(m.replyType)
 		}
 		srv.services[svc.name] = svc
 	}
@@ -176,9 +184,14 @@ func (n *Network) AddServer(name string, services ...any) error {
 	if _, running := n.servers[name]; running {
 		return fmt.Errorf("labrpc: AddServer %q: a server of that name is already running; DeleteServer it first", name)
 	}
-	restart := n.everAdded[name]
+	srv.count = n.counts[name]
+	restart := srv.count != nil
+	if !restart {
+		srv.count = new(atomic.Int64)
+		n.counts[name] = srv.count
+	}
 	n.servers[name] = srv
-	n.everAdded[name] = true
+	n.topology.Add(1)
 	if restart {
 		n.noteLocked(EventRestart, name, "")
 	} else {
@@ -216,6 +229,7 @@ func (n *Network) Unregister(rcvr any) {
 
 func (n *Network) deleteLocked(name string) {
 	n.epochs[name]++
+	n.topology.Add(1)
 	if srv, ok := n.servers[name]; ok {
 		close(srv.dead)
 		delete(n.servers, name)
@@ -237,6 +251,7 @@ func (n *Network) Partition(groups ...[]string) {
 		}
 		parts[i] = "[" + strings.Join(g, " ") + "]"
 	}
+	n.topology.Add(1)
 	n.noteLocked(EventPartition, "", strings.Join(parts, " | "))
 }
 
@@ -245,6 +260,7 @@ func (n *Network) Heal() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.groups = nil
+	n.topology.Add(1)
 	n.noteLocked(EventHeal, "", "")
 }
 
@@ -261,7 +277,10 @@ func (n *Network) connectedLocked(a, b string) bool {
 func (n *Network) GetCount(name string) int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.counts[name]
+	if c := n.counts[name]; c != nil {
+		return int(c.Load())
+	}
+	return 0
 }
 
 // GetTotalCount returns how many calls have been made on the network,
@@ -275,9 +294,7 @@ func (n *Network) GetTotalCount() int {
 // GetTotalBytes returns the encoded size of every request sent plus every
 // reply delivered.
 func (n *Network) GetTotalBytes() int64 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.totalBytes
+	return n.totalBytes.Load()
 }
 
 // MakeEnd returns an end for making calls under the given name, the caller's

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // A server is one incarnation of a named server: a restart is a new server.
@@ -12,6 +13,9 @@ type server struct {
 	name     string
 	services map[string]*service
 	dead     chan struct{} // closed when the server is deleted
+	count    *atomic.Int64 // requests delivered to servers of this name
+	jobs     chan job      // handed to idle workers
+	idle     atomic.Int32  // idle workers
 }
 
 // A service is one receiver and its RPC methods.
@@ -30,6 +34,8 @@ type method struct {
 	argIsPtr  bool
 	replyType reflect.Type // R, the handler takes *R
 	hasError  bool
+
+	argCodec, replyCodec *typeCodec // set by AddServer
 }
 
 var errorType = reflect.TypeFor[error]()
