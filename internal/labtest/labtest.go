@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +59,10 @@ const heartbeat = 10 * time.Millisecond
 // settleTime bounds how long Run waits after teardown for the test's
 // goroutines to end.
 const settleTime = 5 * time.Second
+
+// abortGrace is how long a test that ran past its cap has to end, its
+// networks cleaned up, before Run gives up on it and stops the test binary.
+const abortGrace = 20 * time.Second
 
 // Realtime reports whether tests run on the wall clock (PBLAB_REALTIME=1).
 func Realtime() bool {
@@ -136,7 +139,7 @@ func runVirtual(t *testing.T, body func(t *testing.T), o options) {
 		current.Store(r)
 		runs.Store(t, r)
 		defer runs.Delete(t)
-		baseline := runtime.NumGoroutine()
+		baseline := bubbleGoroutines()
 		start := time.Now()
 		clock.Store(start.UnixNano())
 
@@ -154,15 +157,21 @@ func runVirtual(t *testing.T, body func(t *testing.T), o options) {
 					if now.Sub(start) > o.maxVirtual {
 						r.abort(o.maxVirtual, "virtual")
 					}
+					if now.Sub(start) > o.maxVirtual+abortGrace {
+						r.giveUp(o.maxVirtual, "virtual")
+					}
 				}
 			}
 		}()
+		returned := false
+		defer r.endedEarly(&returned)
 		defer func() {
-			r.finish(func() bool { return runtime.NumGoroutine() <= baseline+1 })
+			r.finish(func() bool { return bubbleGoroutines() <= baseline+1 })
 			close(stop)
 			<-stopped
 		}()
 		body(t)
+		returned = true
 	})
 }
 
@@ -171,14 +180,45 @@ func runRealtime(t *testing.T, body func(t *testing.T), o options) {
 	r := &run{t: t, realtime: true}
 	runs.Store(t, r)
 	defer runs.Delete(t)
-	baseline := runtime.NumGoroutine()
 	limit := time.AfterFunc(o.maxVirtual, func() { r.abort(o.maxVirtual, "real") })
+	stuck := time.AfterFunc(o.maxVirtual+abortGrace, func() { r.giveUp(o.maxVirtual, "real") })
+	returned := false
+	defer r.endedEarly(&returned)
 	defer func() {
 		limit.Stop()
-		r.finish(func() bool { return runtime.NumGoroutine() <= baseline })
+		// goleak.Find waits a little for goroutines to end before it
+		// reports them.
+		r.finish(func() bool { return goleak.Find(ignore) == nil })
+		stuck.Stop()
 		goleak.VerifyNone(t, ignore)
 	}()
 	body(t)
+	returned = true
+}
+
+// endedEarly is deferred around a test body, with returned set once the
+// body returns. A body can also end by runtime.Goexit: t.FailNow and
+// t.SkipNow use it, and so does a labrpc Call made after its network was
+// cleaned up, which is how the test's own goroutine ends when it was still
+// retrying at the cap. The testing package treats a Goexit that neither
+// failed nor skipped the test as a broken test binary and stops every
+// test, so endedEarly marks the test failed, with the reason, instead. A
+// panic goes on as it was.
+func (r *run) endedEarly(returned *bool) {
+	if *returned {
+		return
+	}
+	if p := recover(); p != nil {
+		panic(p)
+	}
+	t := r.t
+	if t.Skipped() {
+		return
+	}
+	if !t.Failed() {
+		t.Errorf("the test's goroutine was ended by a labrpc Call made after its network was cleaned up (Network.Cleanup)")
+	}
+	t.FailNow()
 }
 
 // finish runs the teardowns, waits for the test's goroutines to end, and
@@ -198,7 +238,14 @@ func (r *run) finish(settled func() bool) {
 		time.Sleep(heartbeat)
 	}
 	// Goroutines still running now will fail the test once Run checks them.
-	failed := r.t.Failed() || !settled()
+	failed := r.t.Failed()
+	if !settled() {
+		failed = true
+		r.t.Errorf("goroutines of the test are still running %v after it ended (listed below).\n"+
+			"Every goroutine a test or a server starts must end by the end of the test: Kill must stop\n"+
+			"a server's goroutines (tickers select on a done channel), and loops in the test must end.\n"+
+			"See docs/debugging.md.", settleTime)
+	}
 	if failed {
 		r.reportFailure(networks)
 	}
@@ -222,6 +269,17 @@ func (r *run) abort(limit time.Duration, kind string) {
 	for _, n := range networks {
 		n.Cleanup()
 	}
+}
+
+// giveUp ends the test binary when a test that ran past its cap has not
+// ended abortGrace later: something in it waits for what can never come,
+// and nothing else could end it before go test's own timeout.
+func (r *run) giveUp(limit time.Duration, kind string) {
+	fmt.Fprintf(os.Stderr, "\npblab: %s: no progress: still running %v after its cap of %v of %s time, although its networks\n"+
+		"were cleaned up. Something waits for what can never come (a channel nobody sends on, a\n"+
+		"WaitGroup that is never done). Goroutines of the test:\n%s\n",
+		r.t.Name(), abortGrace, limit, kind, testGoroutines(!r.realtime))
+	panic(fmt.Sprintf("pblab: %s: no progress (see above)", r.t.Name()))
 }
 
 // NewNetwork returns a network for the test t, with its journal on. Run

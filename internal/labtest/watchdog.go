@@ -57,23 +57,60 @@ See docs/debugging.md, "A frozen clock". The same test on the wall clock:
 PBLAB_REALTIME=1 go test -race -run '^TestName$' ./pkg`
 }
 
+// allStacks returns the stacks of all goroutines, as runtime.Stack prints
+// them: one block per goroutine, blocks separated by a blank line.
+func allStacks() string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return string(buf[:n])
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// bubbleOf returns the synctest bubble named in a goroutine header
+// ("goroutine 7 [chan receive, synctest bubble 3]:"), or "" if none.
+func bubbleOf(header string) string {
+	const tag = "synctest bubble "
+	_, rest, ok := strings.Cut(header, tag)
+	if !ok {
+		return ""
+	}
+	end := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(rest)
+	}
+	return rest[:end]
+}
+
+// bubbleGoroutines counts the goroutines of the caller's synctest bubble.
+// Unlike runtime.NumGoroutine, it counts nothing outside the bubble, and it
+// is exact.
+func bubbleGoroutines() int {
+	var buf [256]byte
+	self := string(buf[:runtime.Stack(buf[:], false)])
+	header, _, _ := strings.Cut(self, "\n")
+	bubble := bubbleOf(header)
+	count := 0
+	for _, g := range strings.Split(allStacks(), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		if bubble != "" && bubbleOf(header) == bubble {
+			count++
+		}
+	}
+	return count
+}
+
 // testGoroutines describes the goroutines that belong to the test: in a
 // bubble, those of the bubble. Goroutines waiting for a mutex and goroutines
 // that are running are listed first, with their stacks; the others are
 // counted by state.
 func testGoroutines(bubbleOnly bool) string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	var suspects []string
 	counts := map[string]int{}
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	for _, g := range strings.Split(allStacks(), "\n\n") {
 		header, _, _ := strings.Cut(g, "\n")
 		if bubbleOnly && !strings.Contains(header, "synctest bubble") {
 			continue
