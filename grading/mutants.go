@@ -296,6 +296,25 @@ func runMutant(ctx context.Context, root string, m *mutant, p int, race bool, ti
 		r.err = err
 		return r
 	}
+	return r.grade(ctx, root, overlayPath, tests, p, race, timeout, start)
+}
+
+// runMutantTests is runMutant with the tests given.
+func runMutantTests(ctx context.Context, root string, m *mutant, p int, race bool, timeout time.Duration, tests []rubric.Test) *mutantResult {
+	start := time.Now()
+	r := &mutantResult{m: m, verdict: map[string]string{}}
+	overlayPath, cleanup, err := m.overlay(root)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	defer cleanup()
+	return r.grade(ctx, root, overlayPath, tests, p, race, timeout, start)
+}
+
+// grade runs tests against the mutant that the overlay file describes.
+func (r *mutantResult) grade(ctx context.Context, root, overlayPath string, tests []rubric.Test, p int, race bool, timeout time.Duration, start time.Time) *mutantResult {
+	m := r.m
 	report, err := grade(ctx, gradeOptions{
 		root: root, tests: tests, n: 1, p: p, race: race,
 		timeout: timeout, wallTimeout: timeout, maxOutput: defaultMaxOutputMB << 20,
