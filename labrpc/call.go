@@ -93,7 +93,7 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 		c.sent(src, n.sizeOf(src))
 	}
 	if mistake != nil {
-		n.warnOnce("mistake "+server+" "+svcMeth, "labrpc: Call(%q, %q): %v", server, svcMeth, mistake)
+		n.warnOnce("mistake "+server+" "+svcMeth+" "+mistake.Error(), "labrpc: Call(%q, %q): %v", server, svcMeth, mistake)
 		return c.fail(EventFail, mistake.Error())
 	}
 
