@@ -1,0 +1,246 @@
+package pbservice
+
+// Tests beyond MIT's: the backup's refusal of clients, a large state
+// transfer, servers that restart before the view service notices they died,
+// the size of what an Append forwards, and Kill.
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"pblab/internal/labtest"
+	"pblab/viewservice"
+)
+
+// startPair starts s1, then s2, and waits for the view (s1, s2).
+func startPair(c *cluster) viewservice.View {
+	time.Sleep(time.Second)
+	c.start("s1")
+	time.Sleep(deadtime)
+	c.start("s2")
+	v := c.requireView(10, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
+	time.Sleep(time.Second) // the primary sends the backup the state and acks the view
+	return v
+}
+
+func TestBackupRejectsClients(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		startPair(c)
+		c.start("s3")
+		time.Sleep(time.Second)
+		ck := c.clerk()
+		c.put(ck, "a", "1")
+
+		const rule = "only the primary serves clients: the backup and idle servers answer ErrWrongServer, and change nothing"
+		for _, server := range []string{"s2", "s3"} {
+			reply, ok := c.probeGet(server, "a")
+			require.True(t, ok, why(rule, docForward, "Get sent straight to %s got no reply on a reliable network", server))
+			assert.Equal(t, Err(ErrWrongServer), reply.Err, why(rule, docForward, "Get sent straight to %s (not primary)", server))
+
+			var preply PutAppendReply
+			ok = c.net.MakeEnd("probe").Call(server, "PBServer.PutAppend", &PutAppendArgs{Key: "a", Value: "2", Op: "Put"}, &preply)
+			require.True(t, ok, why(rule, docForward, "Put sent straight to %s got no reply on a reliable network", server))
+			assert.Equal(t, Err(ErrWrongServer), preply.Err, why(rule, docForward, "Put sent straight to %s (not primary)", server))
+		}
+		c.check(ck, "a", "1", rule, docForward)
+		c.kill("s1")
+		c.requireView(10, "s2", "s3", "the backup takes over when the primary dies", docTransfer)
+		c.check(ck, "a", "1", rule+": a Put the backup refused must not reach its state", docForward)
+	})
+}
+
+func TestLargeStateTransfer(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		// 10,000 keys and 5.2 MB: most values are short, every 1,000th key
+		// holds 512 KB, so the test moves the state without paying for
+		// 10,000 large messages.
+		const nkeys, bigEvery, bigSize = 10_000, 1_000, 512 << 10
+		key := func(i int) string { return fmt.Sprintf("key%05d", i) }
+		value := func(i int) string {
+			v := fmt.Sprintf("value %d.", i)
+			if i%bigEvery == 0 {
+				v += strings.Repeat(string(rune('a'+i/bigEvery%26)), bigSize)
+			}
+			return v
+		}
+		total := 0
+		for i := range nkeys {
+			total += len(key(i)) + len(value(i))
+		}
+
+		c := newCluster(t, true)
+		time.Sleep(time.Second)
+		c.start("s1")
+		time.Sleep(deadtime)
+		v := c.view()
+		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings, "the first server did not become primary: %+v%s", v, noPingHint(v)))
+
+		// parallel runs op on every key, with two clerks (one per half of
+		// the keys), without the journal: 10,000 calls would drown the rest.
+		parallel := func(op func(ck *Clerk, i int) bool) {
+			c.net.Record(false)
+			defer c.net.Record(true)
+			var wg sync.WaitGroup
+			for w := range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ck := c.clerk()
+					for i := w; i < nkeys && !labtest.Failed(t); i += 2 {
+						if !op(ck, i) {
+							return
+						}
+					}
+				}()
+			}
+			require.True(t, waitGroup(&wg, 2*opDeadline), why(ruleRetry, docClerk, "the clerks did not finish"))
+		}
+		c.note("loading %d keys, %.1f MB", nkeys, float64(total)/1e6)
+		parallel(func(ck *Clerk, i int) bool { ck.Put(key(i), value(i)); return true })
+
+		c.note("a backup joins")
+		before := c.net.GetTotalBytes()
+		c.start("s2")
+		c.requireView(10, "s1", "s2", "an idle server becomes backup when there is none", docPings)
+		time.Sleep(time.Second)
+		sent := c.net.GetTotalBytes() - before
+		assert.GreaterOrEqual(t, sent, int64(total), why(
+			"a new backup gets the whole state from the primary", docTransfer,
+			"only %d bytes crossed the network after the backup joined; the state is %d bytes", sent, total))
+		ck := c.clerk()
+		c.put(ck, "after", "transfer")
+
+		c.note("the primary dies")
+		c.kill("s1")
+		c.requireView(10, "s2", "", "the backup takes over when the primary dies; the primary must have acked the view", docTransfer)
+		c.check(ck, "after", "transfer", ruleTakeOver, docForward)
+		parallel(func(ck *Clerk, i int) bool {
+			if got := ck.Get(key(i)); got != value(i) {
+				return assert.Fail(t, why(ruleTakeOver, docTransfer, "key %q after the new primary took over: got %d bytes %q, want %d bytes %q",
+					key(i), len(got), shorten(got), len(value(i)), shorten(value(i))))
+			}
+			return true
+		})
+	})
+}
+
+func TestFastRestartBackup(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		v := startPair(c)
+		ck := c.clerk()
+		c.put(ck, "a", "1")
+		c.put(ck, "b", "2")
+
+		c.note("the backup restarts at once, empty; it pings with view 0")
+		c.restart("s2")
+		c.put(ck, "c", "3") // the restarted backup must not take this forward as if it had the state
+		w, ok := c.waitView(30, func(w viewservice.View) bool { return w.Viewnum > v.Viewnum && w.Backup == "s2" })
+		require.True(t, ok, why("a server that pings 0 has restarted: it loses its role, and joins again as a new backup", docTransfer,
+			"the restarted backup never came back as backup: %+v", w))
+		time.Sleep(time.Second)
+		c.put(ck, "d", "4")
+
+		c.kill("s1")
+		c.requireView(10, "s2", "", "the backup takes over when the primary dies", docTransfer)
+		const rule = "a restarted backup holds nothing: the primary sends it the whole state again (data and duplicate table) before it forwards to it"
+		for _, kv := range [][2]string{{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}} {
+			c.check(ck, kv[0], kv[1], rule, docTransfer)
+		}
+	})
+}
+
+func TestFastRestartPrimary(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		startPair(c)
+		ck := c.clerk()
+		c.put(ck, "a", "1")
+		c.kill("s1")
+		c.requireView(10, "s2", "", "the backup takes over when the primary dies", docTransfer)
+		c.put(ck, "b", "2")
+		c.check(ck, "a", "1", ruleTakeOver, docTransfer)
+
+		c.note("s2, the lone primary, restarts at once: it holds nothing, and the view still names it")
+		c.restart("s2")
+		time.Sleep(time.Second)
+		reply, ok := c.probeGet("s2", "a")
+		assert.False(t, ok && reply.Err != ErrWrongServer, why(ruleNoStateNoLead, docTransfer,
+			"the restarted s2 answered Get(\"a\") with %+v; it has lost the state, so it must answer ErrWrongServer", reply))
+
+		got := make(chan string, 1)
+		go func() { got <- ck.Get("b") }() // never returns; Run ends it with the network
+		select {
+		case v := <-got:
+			assert.Fail(t, why(ruleNoStateNoLead, docTransfer,
+				"Get returned %q although the only server that held the state restarted empty", v))
+		case <-time.After(2 * time.Second):
+		}
+	})
+}
+
+func TestAppendForwardsArguments(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		const nappends, chunk = 200, 1000
+		c := newCluster(t, true)
+		startPair(c)
+		ck := c.clerk()
+		c.put(ck, "big", "")
+
+		before := c.net.GetTotalBytes()
+		want := ""
+		for i := range nappends {
+			s := fmt.Sprintf("%04d", i) + strings.Repeat("x", chunk-4)
+			c.appendTo(ck, "big", s)
+			want += s
+		}
+		sent := c.net.GetTotalBytes() - before
+		// Each Append crosses the network twice (clerk to primary, primary to
+		// backup). Forwarding the result instead would send the whole value,
+		// which grows to nappends*chunk bytes, each time: about 20 MB.
+		limit := int64(5 * nappends * chunk)
+		assert.Less(t, sent, limit, why(
+			"the primary forwards an Append's arguments, never the value it produces", docForward,
+			"%d Appends of %d bytes sent %d bytes over the network; arguments alone are about %d", nappends, chunk, sent, 2*nappends*chunk))
+		c.check(ck, "big", want, ruleSameOrder, docForward)
+		c.kill("s1")
+		c.requireView(10, "s2", "", "the backup takes over when the primary dies", docTransfer)
+		c.check(ck, "big", want, ruleSameOrder+": the backup applied a different sequence of Appends", docForward)
+	})
+}
+
+func TestKillStopsGoroutines(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		startPair(c)
+		c.start("s3")
+		ck := c.clerk()
+		c.put(ck, "a", "1")
+
+		c.note("the backup dies; clerks keep the primary busy forwarding to it")
+		c.kill("s2")
+		for i := range 3 {
+			go func() {
+				ck := c.clerk()
+				ck.Put("a", fmt.Sprint(i)) // may never return: Run ends it with the network
+			}()
+		}
+		time.Sleep(50 * time.Millisecond)
+		c.note("every server is killed")
+		c.kill("s1")
+		c.kill("s3")
+		time.Sleep(time.Second)
+		left := serverGoroutines()
+		assert.Empty(t, left, why(
+			"Kill stops every goroutine of the server: its ticker, anything it started, and every handler or loop, such as a forward being retried",
+			docKill, "%d goroutine(s) still run server code a second after every server was killed:\n\n%s",
+			len(left), strings.Join(left, "\n\n")))
+	})
+}

@@ -1,0 +1,458 @@
+package pbservice
+
+// The scenarios of MIT 6.824's 2015 primary/backup tests, with their lengths
+// (20-second crash loops, 5-second concurrent phases, the same waits), run in
+// virtual time by labtest.Run.
+//
+// How the test loops spend time. In virtual time a call on a reliable network
+// takes no time at all, so a client loop that never sleeps would keep the
+// clock still and "run for 5 seconds" forever. Every loop that runs for a
+// duration therefore sleeps a little per iteration: clientPause in the
+// concurrent phases and between the crash tests' operations (MIT's crash
+// tests slept 10 ms there too). The pause sets how much work a virtual
+// second holds, and so the suite's wall-clock time; it does not shorten any
+// scenario. Loops that run a fixed number of operations need no pause.
+//
+// Each test starts with the view service alone for a second, as MIT's did.
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"pblab/internal/labtest"
+	"pblab/viewservice"
+)
+
+// How long a test's client sleeps between two operations in a loop that
+// runs for a duration: in the concurrent phases, and in the crash tests.
+const (
+	clientPause = 10 * time.Millisecond
+	crashPause  = 10 * time.Millisecond
+)
+
+const (
+	ruleFirstPrimary  = "servers ping the view service from a ticker; the first server to ping becomes primary of view 1, with an empty state"
+	ruleLoneServe     = "the primary serves Get, Put and Append from its map; Get of an unset key returns \"\", Append to it appends to \"\""
+	ruleTakeOver      = "the backup holds the whole state, from the transfer when it joined and every operation forwarded since, so it can take over"
+	ruleSameOrder     = "the primary forwards every operation to the backup and applies it only after the backup did, one at a time, so both apply the same operations in the same order"
+	ruleNoStateNoLead = "a server that never received the state must never act as primary, even if a view names it"
+	ruleRetry         = "the clerk retries until the operation is done; after a failure it asks the view service for the new primary"
+	ruleAtMostOnce    = "each Put/Append takes effect at most once, however often the clerk sends it (client id + sequence number, duplicate table)"
+)
+
+func TestBasicFail(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		ck := c.clerk()
+		time.Sleep(time.Second)
+
+		c.note("Single primary, no backup")
+		c.start("s1")
+		time.Sleep(2 * deadtime)
+		v := c.view()
+		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings,
+			"the first server never became primary: %+v%s", v, noPingHint(v)))
+		c.put(ck, "111", "v1")
+		c.check(ck, "111", "v1", ruleLoneServe, docHandlers)
+		c.put(ck, "2", "v2")
+		c.check(ck, "2", "v2", ruleLoneServe, docHandlers)
+		c.put(ck, "1", "v1a")
+		c.check(ck, "1", "v1a", ruleLoneServe, docHandlers)
+		c.check(ck, "nokey", "", ruleLoneServe, docHandlers)
+		c.appendTo(ck, "ak", "hello")
+		c.check(ck, "ak", "hello", ruleLoneServe, docHandlers)
+		c.put(ck, "ak", "xx")
+		c.appendTo(ck, "ak", "yy")
+		c.check(ck, "ak", "xxyy", ruleLoneServe, docHandlers)
+
+		c.note("Add a backup")
+		c.start("s2")
+		c.requireView(10, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
+		c.put(ck, "3", "33")
+		c.check(ck, "3", "33", ruleSameOrder, docForward)
+		time.Sleep(300 * time.Millisecond)
+		c.put(ck, "4", "44")
+		c.check(ck, "4", "44", ruleSameOrder, docForward)
+
+		c.note("Primary failure")
+		c.kill("s1")
+		c.requireView(10, "s2", "", "the backup takes over when the primary dies; the primary must have acked the view", docTransfer)
+		time.Sleep(viewservice.PingInterval)
+		for _, kv := range [][2]string{{"1", "v1a"}, {"2", "v2"}, {"111", "v1"}, {"ak", "xxyy"}} {
+			c.check(ck, kv[0], kv[1], ruleTakeOver+" (this key was written before the backup joined: state transfer)", docTransfer)
+		}
+		for _, kv := range [][2]string{{"3", "33"}, {"4", "44"}} {
+			c.check(ck, kv[0], kv[1], ruleTakeOver+" (this key was written after the backup joined: forwarding)", docForward)
+		}
+
+		c.note("Kill last server, new one should not be active")
+		c.kill("s2")
+		c.start("s3")
+		time.Sleep(time.Second)
+		got := make(chan string, 1)
+		go func() { got <- ck.Get("1") }() // never returns; Run ends it with the network
+		select {
+		case v := <-got:
+			assert.Fail(t, why(ruleNoStateNoLead, docTransfer,
+				"Get returned %q although no server that holds the state is alive: s3 started empty after both s1 and s2 died", v))
+		case <-time.After(2 * time.Second):
+		}
+	})
+}
+
+func TestSinglePrimary(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		time.Sleep(time.Second)
+		c.start("s1")
+		time.Sleep(2 * deadtime)
+		v := c.view()
+		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings,
+			"the first server never became primary: %+v%s", v, noPingHint(v)))
+
+		ck := c.clerk()
+		c.check(ck, "a", "", ruleLoneServe, docHandlers)
+		c.put(ck, "a", "x")
+		c.check(ck, "a", "x", ruleLoneServe, docHandlers)
+		c.put(ck, "a", "y")
+		c.check(ck, "a", "y", ruleLoneServe, docHandlers)
+		c.appendTo(ck, "a", "z")
+		c.check(ck, "a", "yz", ruleLoneServe, docHandlers)
+		c.appendTo(ck, "b", "first")
+		c.check(ck, "b", "first", ruleLoneServe, docHandlers)
+		other := c.clerk()
+		c.check(other, "a", "yz", ruleLoneServe+"; every clerk sees the same data", docHandlers)
+		c.put(other, "a", "")
+		c.check(ck, "a", "", ruleLoneServe, docHandlers)
+	})
+}
+
+func TestServersPing(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		time.Sleep(time.Second)
+		c.start("s1")
+		time.Sleep(2 * deadtime)
+		v := c.view()
+		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings,
+			"the first server never became primary: %+v%s", v, noPingHint(v)))
+		c.start("s2")
+		c.requireView(10, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
+
+		before := c.net.GetCount(c.vshost)
+		time.Sleep(2 * time.Second)
+		pings := c.net.GetCount(c.vshost) - before
+		want := 2 * int(2*time.Second/viewservice.PingInterval) // two servers
+		assert.InDelta(t, want, pings, float64(want)/4, why(
+			"each server pings the view service once per PingInterval, from its ticker", docPings,
+			"two idle-time servers sent %d requests to the view service in 2 s; about %d expected", pings, want))
+		v = c.view()
+		assert.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings, "the primary changed with no failure: %+v", v))
+		assert.Equal(t, "s2", v.Backup, why("a server that keeps pinging stays in its role", docPings, "the backup changed with no failure: %+v", v))
+	})
+}
+
+func TestViewServiceRPCCount(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		time.Sleep(time.Second)
+		c.start("s1")
+		time.Sleep(deadtime)
+		c.start("s2")
+		c.requireView(10, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
+		time.Sleep(time.Second)
+		ck := c.clerk()
+		c.put(ck, "k", "0") // the clerk learns who is primary
+
+		c.note("Count RPCs to viewserver")
+		start, before := time.Now(), c.net.GetCount(c.vshost)
+		for i := range 100 {
+			c.put(ck, "k", strconv.Itoa(i))
+			time.Sleep(clientPause)
+		}
+		elapsed, rpcs := time.Since(start), c.net.GetCount(c.vshost)-before
+		allowed := 2*int(elapsed/viewservice.PingInterval) + 20
+		assert.LessOrEqual(t, rpcs, allowed, why(
+			"the clerk caches the primary and asks the view service only after a failure; servers ping from their ticker, never per request",
+			docClerk, "100 Puts in %v with no failure caused %d requests to the view service; at most %d allowed (two servers pinging, plus a little)",
+			elapsed, rpcs, allowed))
+		c.check(ck, "k", "99", ruleSameOrder, docForward)
+	})
+}
+
+func TestAtMostOnce(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, false)
+		time.Sleep(time.Second)
+		c.note("at-most-once Append; unreliable")
+		c.start("s1")
+		c.waitView(10, func(v viewservice.View) bool { return v.Primary != "" && v.Backup != "" }) // never: one server
+		time.Sleep(deadtime)
+		v := c.view()
+		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings, "the only server is not primary: %+v%s", v, noPingHint(v)))
+
+		ck := c.clerk()
+		want := ""
+		for i := range 100 {
+			v := strconv.Itoa(i) + " "
+			c.appendTo(ck, "counter", v)
+			want += v
+		}
+		c.check(ck, "counter", want, ruleAtMostOnce+"; replies are lost on this network, so the clerk resends operations that already happened", docDedupe)
+	})
+}
+
+func TestFailPut(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		time.Sleep(time.Second)
+		c.start("s1")
+		time.Sleep(time.Second)
+		c.start("s2")
+		time.Sleep(time.Second)
+		c.start("s3")
+		c.requirePair(15)
+		time.Sleep(time.Second)
+		v1 := c.requireView(1, "s1", "s2", "the first server is primary; the second, idle when there was no backup, is backup", docPings)
+
+		ck := c.clerk()
+		c.put(ck, "a", "aa")
+		c.put(ck, "b", "bb")
+		c.put(ck, "c", "cc")
+		c.check(ck, "a", "aa", ruleSameOrder, docForward)
+		c.check(ck, "b", "bb", ruleSameOrder, docForward)
+		c.check(ck, "c", "cc", ruleSameOrder, docForward)
+
+		c.note("Put() immediately after backup failure")
+		c.kill("s2")
+		c.put(ck, "a", "aaa")
+		c.check(ck, "a", "aaa", "a forward to a dead backup is retried until the view changes; then the primary sends its state to the new backup and goes on", docForward)
+		v2, _ := c.waitView(15, func(v viewservice.View) bool { return v.Viewnum > v1.Viewnum && v.Backup != "" })
+		time.Sleep(time.Second)
+		v2 = c.requireView(1, "s1", "s3", "the idle server replaces the dead backup", docPings)
+		c.check(ck, "a", "aaa", ruleSameOrder, docForward)
+
+		c.note("Put() immediately after primary failure")
+		c.kill("s1")
+		c.put(ck, "b", "bbb")
+		c.check(ck, "b", "bbb", ruleRetry, docClerk)
+		c.waitView(15, func(v viewservice.View) bool { return v.Viewnum > v2.Viewnum && v.Primary != "" })
+		time.Sleep(time.Second)
+		c.requireView(1, "s3", "", "the backup takes over when the primary dies", docTransfer)
+		c.check(ck, "a", "aaa", ruleTakeOver, docTransfer)
+		c.check(ck, "b", "bbb", ruleTakeOver, docTransfer)
+		c.check(ck, "c", "cc", ruleTakeOver, docTransfer)
+		time.Sleep(200 * time.Millisecond)
+	})
+}
+
+// concurrentPuts runs three clients that Put random values to keys "0" and
+// "1" for five seconds, then compares what the primary and, after the
+// primary dies, the backup hold.
+func concurrentPuts(t *testing.T, reliable bool) {
+	c := newCluster(t, reliable)
+	time.Sleep(time.Second)
+	c.start("s1")
+	c.start("s2")
+	c.requirePair(10)
+	time.Sleep(deadtime)
+
+	if !reliable {
+		ck := c.clerk()
+		c.put(ck, "0", "x")
+		c.put(ck, "1", "x")
+	}
+
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ck := c.clerk()
+			rng := c.testRand(i + 1)
+			for start := time.Now(); time.Since(start) < 5*time.Second && !labtest.Failed(t); {
+				ck.Put(strconv.Itoa(rng.IntN(2)), fmt.Sprintf("c%d-%d", i, rng.Int64()))
+				time.Sleep(clientPause)
+			}
+		}()
+	}
+	require.True(t, waitGroup(&wg, 5*time.Second+opDeadline), why(ruleRetry, docClerk,
+		"the clients' Puts had not finished %v after the 5 s of the run (the view is %+v)", opDeadline, c.view()))
+	time.Sleep(time.Second)
+
+	ck := c.clerk()
+	v0, v1 := c.get(ck, "0"), c.get(ck, "1")
+	require.NotEmpty(t, v0, why(ruleSameOrder, docForward, "key \"0\" was written, yet reads empty"))
+	require.NotEmpty(t, v1, why(ruleSameOrder, docForward, "key \"1\" was written, yet reads empty"))
+
+	view := c.view()
+	c.kill(view.Primary)
+	c.requireView(10, view.Backup, "", "the backup takes over when the primary dies", docTransfer)
+	c.check(ck, "0", v0, ruleSameOrder+": the backup's value differs from the primary's", docForward)
+	c.check(ck, "1", v1, ruleSameOrder+": the backup's value differs from the primary's", docForward)
+}
+
+func TestConcurrentSame(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) { concurrentPuts(t, true) })
+}
+
+func TestConcurrentSameUnreliable(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) { concurrentPuts(t, false) })
+}
+
+func TestConcurrentSameAppend(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		time.Sleep(time.Second)
+		c.start("s1")
+		c.start("s2")
+		c.requirePair(10)
+		time.Sleep(deadtime)
+
+		const nclients, nappends = 3, 50
+		var wg sync.WaitGroup
+		for i := range nclients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ck := c.clerk()
+				for j := range nappends {
+					if labtest.Failed(t) {
+						return
+					}
+					ck.Append("k", fmt.Sprintf("x %d %d y", i, j))
+				}
+			}()
+		}
+		require.True(t, waitGroup(&wg, opDeadline), why(ruleRetry, docClerk,
+			"the clients' Appends had not finished after %v (the view is %+v)", opDeadline, c.view()))
+
+		counts := []int{nappends, nappends, nappends}
+		ck := c.clerk()
+		onPrimary := c.get(ck, "k")
+		checkAppends(t, onPrimary, counts, "the primary's value")
+
+		view := c.view()
+		c.kill(view.Primary)
+		c.requireView(10, view.Backup, "", "the backup takes over when the primary dies", docTransfer)
+		onBackup := c.get(ck, "k")
+		checkAppends(t, onBackup, counts, "the backup's value")
+		assert.Equal(t, onPrimary, onBackup, why(ruleSameOrder, docForward, "the primary and the backup hold different values"))
+	})
+}
+
+func TestRepeatedCrash(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, true)
+		time.Sleep(time.Second)
+		servers := []string{"s1", "s2", "s3"}
+		for _, s := range servers {
+			c.start(s)
+		}
+		c.requirePair(10)
+		time.Sleep(deadtime)
+
+		c.note("Repeated failures/restarts")
+		stop, crasherDone := make(chan struct{}), make(chan struct{})
+		go c.crasher(servers, c.testRand(0), stop, crasherDone)
+
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ck := c.clerk()
+				rng := c.testRand(i + 1)
+				written := map[string]string{}
+				for start := time.Now(); time.Since(start) < 20*time.Second && !labtest.Failed(t); {
+					key := fmt.Sprintf("c%d-k%d", i, rng.IntN(10))
+					if want, ok := written[key]; ok {
+						if got := ck.Get(key); got != want {
+							assert.Fail(t, why(ruleTakeOver+"; a restarted server holds nothing until a primary sends it the state",
+								docTransfer, "client %d: Get(%q) = %q, but this client last wrote %q", i, key, got, want))
+							return
+						}
+					}
+					value := strconv.FormatInt(rng.Int64(), 10)
+					ck.Put(key, value)
+					written[key] = value
+					time.Sleep(crashPause)
+				}
+			}()
+		}
+		require.True(t, waitGroup(&wg, 20*time.Second+opDeadline), why(ruleRetry, docClerk,
+			"the clients had not finished %v after the 20 s of the run (the view is %+v)", opDeadline, c.view()))
+		close(stop)
+		<-crasherDone
+		c.note("... Put/Gets done ...")
+
+		ck := c.clerk()
+		c.put(ck, "aaa", "bbb")
+		c.check(ck, "aaa", "bbb", ruleRetry, docClerk)
+	})
+}
+
+func TestRepeatedCrashUnreliable(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, false) // the whole network, restarted servers included
+		time.Sleep(time.Second)
+		servers := []string{"s1", "s2", "s3"}
+		for _, s := range servers {
+			c.start(s)
+		}
+		c.requirePair(10)
+		time.Sleep(deadtime)
+
+		c.note("Repeated failures/restarts with concurrent updates to same key; unreliable")
+		stop, crasherDone := make(chan struct{}), make(chan struct{})
+		go c.crasher(servers, c.testRand(0), stop, crasherDone)
+
+		counts := make([]int, 2)
+		var wg sync.WaitGroup
+		for i := range counts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ck := c.clerk()
+				for start := time.Now(); time.Since(start) < 20*time.Second && !labtest.Failed(t); {
+					ck.Append("0", fmt.Sprintf("x %d %d y", i, counts[i]))
+					counts[i]++
+					time.Sleep(crashPause)
+				}
+			}()
+		}
+		require.True(t, waitGroup(&wg, 20*time.Second+opDeadline), why(ruleRetry, docClerk,
+			"the clients had not finished %v after the 20 s of the run (the view is %+v)", opDeadline, c.view()))
+		close(stop)
+		<-crasherDone
+		c.note("... Appends done ...")
+
+		ck := c.clerk()
+		checkAppends(t, c.get(ck, "0"), counts, "key \"0\" after 20 s of crashes")
+		c.put(ck, "aaa", "bbb")
+		c.check(ck, "aaa", "bbb", ruleRetry, docClerk)
+	})
+}
+
+// waitGroup waits for wg at most d, and reports whether it finished.
+func waitGroup(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
