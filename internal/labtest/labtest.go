@@ -262,7 +262,7 @@ func (r *run) abort(limit time.Duration, kind string) {
 	}
 	r.t.Errorf("no progress: the test was still running after %v of %s time, its cap.\n"+
 		"Something is retrying forever (a livelock) or waiting for something that never comes.\n"+
-		"Goroutines of the test:\n%s", limit, kind, testGoroutines(!r.realtime))
+		"Goroutines of the test:\n%s", limit, kind, testStacks(!r.realtime))
 	r.mu.Lock()
 	networks := slices.Clone(r.networks)
 	r.mu.Unlock()
@@ -278,7 +278,7 @@ func (r *run) giveUp(limit time.Duration, kind string) {
 	fmt.Fprintf(os.Stderr, "\npblab: %s: no progress: still running %v after its cap of %v of %s time, although its networks\n"+
 		"were cleaned up. Something waits for what can never come (a channel nobody sends on, a\n"+
 		"WaitGroup that is never done). Goroutines of the test:\n%s\n",
-		r.t.Name(), abortGrace, limit, kind, testGoroutines(!r.realtime))
+		r.t.Name(), abortGrace, limit, kind, testStacks(!r.realtime))
 	panic(fmt.Sprintf("pblab: %s: no progress (see above)", r.t.Name()))
 }
 

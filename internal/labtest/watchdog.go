@@ -103,6 +103,53 @@ func bubbleGoroutines() int {
 	return count
 }
 
+// maxStacks bounds how many goroutine stacks testStacks shows.
+const maxStacks = 20
+
+// testStacks returns the stacks of the test's goroutines (in a bubble,
+// those of the bubble), leaving out those of the harness and of the
+// testing package.
+func testStacks(bubbleOnly bool) string {
+	var b strings.Builder
+	more := 0
+	shown := 0
+	for _, g := range strings.Split(allStacks(), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		if bubbleOnly && bubbleOf(header) == "" || harnessGoroutine(g) {
+			continue
+		}
+		if shown == maxStacks {
+			more++
+			continue
+		}
+		shown++
+		b.WriteString(g)
+		b.WriteString("\n\n")
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "(and %d more)\n", more)
+	}
+	return b.String()
+}
+
+// harnessGoroutine reports whether a goroutine's stack is one of the
+// harness's (the heartbeat, the watchdog, the cap's timer) or of the
+// testing package's, as opposed to the test's own.
+func harnessGoroutine(stack string) bool {
+	_, frames, _ := strings.Cut(stack, "\n")
+	for _, prefix := range []string{"internal/synctest.Run(", "testing/synctest.testingSynctestTest(", "testing.(*T).Run(", "os/signal."} {
+		if strings.HasPrefix(frames, prefix) {
+			return true
+		}
+	}
+	for _, frame := range []string{"created by pblab/internal/labtest.", "pblab/internal/labtest.(*run).abort(", "pblab/internal/labtest.(*run).giveUp(", "testing.(*M).Run("} {
+		if strings.Contains(stack, frame) {
+			return true
+		}
+	}
+	return false
+}
+
 // testGoroutines describes the goroutines that belong to the test: in a
 // bubble, those of the bubble. Goroutines waiting for a mutex and goroutines
 // that are running are listed first, with their stacks; the others are
