@@ -137,3 +137,27 @@ func TestDurationString(t *testing.T) {
 		assert.Equal(t, want, durationString(d))
 	}
 }
+
+func TestFirstMessageTestify(t *testing.T) {
+	out := strings.Join([]string{
+		"=== RUN   TestAtMostOnce",
+		"    helpers_test.go:249: 00:00:01.000 at-most-once Append; unreliable",
+		"    pbservice_test.go:198: ",
+		"        \tError Trace:\t/work/main/pbservice/pbservice_test.go:198",
+		"        \t            \t\t\t\t/work/main/internal/labtest/labtest.go:173",
+		"        \tError:      \tNot equal: ",
+		"        \t            \texpected: \"s1\"",
+		"        \t            \tactual  : \"\"",
+		"        \t            \t",
+		"        \t            \tDiff:",
+		"        \tTest:       \tTestAtMostOnce",
+		"        \tMessages:   \tthe only server is not primary: {Viewnum:0 Primary: Backup:}",
+		"        \t            \t  rule: servers ping the view service from a ticker",
+		"        \t            \t  see: the guide, step 1",
+		"    seed: 4295503476575950399",
+		"--- FAIL: TestAtMostOnce (0.12s)",
+	}, "\n")
+	got := firstMessage(out, "TestAtMostOnce")
+	assert.Equal(t, "\n  the only server is not primary: {Viewnum:0 Primary: Backup:}\n  rule: servers ping the view service from a ticker\n"+
+		"  see: the guide, step 1\n  Not equal:\n  expected: \"s1\"\n  actual  : \"\"", got)
+}

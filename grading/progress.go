@@ -58,7 +58,7 @@ func (p *lineProgress) done(test rubric.Test, iter int, r *runResult) {
 	if !r.passed() {
 		status = "FAIL"
 	}
-	fmt.Fprintf(p.w, "[%*d/%d] %s %-34s %6s", len(fmt.Sprint(p.total)), p.count, p.total, status, test.Name, seconds(r.elapsed))
+	fmt.Fprintf(p.w, "[%*d/%d] %s %-40s %6s", len(fmt.Sprint(p.total)), p.count, p.total, status, test.Name, seconds(r.elapsed))
 	if r.stalled != nil {
 		fmt.Fprint(p.w, "  (virtual clock froze; re-ran on the wall clock)")
 	}

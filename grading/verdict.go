@@ -257,6 +257,9 @@ func firstMessage(text, test string) string {
 		var errLines, msgLines []string
 		var cur *[]string
 		for _, l := range lines[i+1:] {
+			if !strings.HasPrefix(l, "        \t") {
+				break // the end of the assertion's block
+			}
 			t := strings.TrimSpace(l)
 			switch {
 			case strings.HasPrefix(t, "Error:"):
@@ -265,19 +268,14 @@ func firstMessage(text, test string) string {
 			case strings.HasPrefix(t, "Messages:"):
 				msgLines = append(msgLines, strings.TrimSpace(strings.TrimPrefix(t, "Messages:")))
 				cur = &msgLines
-			case strings.HasPrefix(t, "Test:"):
+			case strings.HasPrefix(t, "Test:"), strings.HasPrefix(t, "Error Trace:"):
 				cur = nil
-			case strings.HasPrefix(l, "        \t") && cur != nil && t != "":
+			case cur != nil && t != "":
 				*cur = append(*cur, t)
-			default:
-				cur = nil
-			}
-			if cur == nil && !strings.HasPrefix(t, "Test:") && len(errLines) > 0 {
-				break
 			}
 		}
 		var parts []string
-		parts = append(parts, firstN(msgLines, 3)...)
+		parts = append(parts, firstN(msgLines, 4)...)
 		parts = append(parts, firstN(errLines, 3)...)
 		if len(parts) > 0 {
 			return "\n  " + truncate(strings.Join(parts, "\n  "), 600)
