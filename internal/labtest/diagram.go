@@ -3,6 +3,7 @@ package labtest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -86,6 +87,37 @@ func artifactName(test string, seed *int64, kind, ext string) string {
 func LogArtifact(t *testing.T, kind, path string) {
 	t.Helper()
 	fmt.Fprintf(t.Output(), "%s: %s\n", kind, path)
+}
+
+// WriteArtifact writes an artifact of the given kind and extension for the
+// test t (at ArtifactPath) with write, then prints its path with
+// LogArtifact. It never fails the test: an error is logged, and the path is
+// returned only if the file was written. For example, the linearizability
+// check writes porcupine's visualisation with
+//
+//	labtest.WriteArtifact(t, "linearizability", "html", func(w io.Writer) error {
+//		return porcupine.Visualize(model, info, w)
+//	})
+func WriteArtifact(t *testing.T, kind, ext string, write func(w io.Writer) error) (string, bool) {
+	t.Helper()
+	path := ArtifactPath(t, kind, ext)
+	f, err := os.Create(path)
+	if err == nil {
+		bw := bufio.NewWriter(f)
+		err = write(bw)
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		t.Logf("labtest: could not write the %s artifact: %v", kind, err)
+		return "", false
+	}
+	LogArtifact(t, kind, path)
+	return path, true
 }
 
 // traceAll reports whether PBLAB_TRACE asks for diagrams of passing tests.

@@ -3,6 +3,7 @@ package labtest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -289,6 +290,27 @@ func TestDiagramHelperPassingTest(t *testing.T) {
 		require.NoError(t, net.AddServer("vs", &ViewServer{}))
 		var reply fakePingReply
 		net.MakeEnd("s1").Call("vs", "ViewServer.Ping", &fakePingArgs{Me: "s1"}, &reply)
+	})
+}
+
+func TestDiagramWriteArtifact(t *testing.T) {
+	if os.Getenv(helperEnv) != "" {
+		t.Skip("in the child process")
+	}
+	dir := t.TempDir()
+	t.Setenv(ArtifactDirEnv, dir)
+	t.Setenv("LABRPC_SEED", "99")
+	Run(t, func(t *testing.T) {
+		NewNetwork(t)
+		path, ok := WriteArtifact(t, "linearizability", "html", func(w io.Writer) error {
+			_, err := io.WriteString(w, "<p>history</p>")
+			return err
+		})
+		require.True(t, ok, "the artifact is written")
+		assert.Equal(t, filepath.Join(dir, "TestDiagramWriteArtifact-99-linearizability.html"), path)
+		got, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, "<p>history</p>", string(got))
 	})
 }
 
