@@ -133,6 +133,11 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 		if !n.wait(p.fate.holdFor) {
 			return c.fail(EventFail, "network cleaned up")
 		}
+		// A reply held back is still in flight: a crash or a partition
+		// since the handler returned loses it.
+		if !c.stillReachable() {
+			return c.fail(EventDropReply, "unreachable")
+		}
 	}
 	n.warnUnexported(m.replyCodec)
 	size, err := m.replyCodec.copy(replyv, replyCopy.Elem())

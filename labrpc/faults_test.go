@@ -234,6 +234,39 @@ func TestLongReordering(t *testing.T) {
 	})
 }
 
+// A reply held back by LongReordering is still in flight: a crash of its
+// server in the meantime loses it.
+func TestHeldReplyLostOnCrash(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		const calls = 20
+		net := labtest.NewNetwork(t)
+		svc := addSvc(t, net, "server")
+		end := net.MakeEnd("client")
+		net.LongReordering(true)
+
+		late := make(chan bool, calls)
+		var wg sync.WaitGroup
+		for i := range calls {
+			wg.Go(func() {
+				start := time.Now()
+				ok := end.Call("server", "Svc.Echo", &Args{N: i}, &Reply{})
+				if time.Since(start) >= 200*time.Millisecond {
+					late <- ok
+				}
+			})
+		}
+		time.Sleep(100 * time.Millisecond)
+		net.DeleteServer("server")
+		wg.Wait()
+		close(late)
+		require.Equal(t, calls, svc.Total(), "every handler ran before the crash")
+		require.NotEmpty(t, late, "LongReordering: some replies must be held back 200ms or more (%s)", docFaults)
+		for ok := range late {
+			assert.False(t, ok, "fail-stop: a reply held back when its server crashed must be lost (%s)", docFailStop)
+		}
+	})
+}
+
 // Partition: only names in the same group can talk; a name in no group,
 // and the anonymous end, reach everyone. Heal undoes it.
 func TestPartition(t *testing.T) {
