@@ -52,7 +52,11 @@
 //     200 ms to 2.2 s, so replies arrive out of order.
 //   - Partition(groups...): only members of the same group can talk; a name
 //     in no group (anonymous callers included) reaches everyone. Heal undoes
-//     it. A reply is delivered only if the two names can still talk.
+//     it. A reply is delivered only if the two names can still talk when it
+//     arrives, held back or not.
+//
+// The network never delivers a request twice: duplicates come only from
+// callers that retry.
 //
 // # Crashes are fail-stop
 //
@@ -115,4 +119,14 @@
 // (virtual) time, the two names, the method and the size on the wire.
 // Journal returns it; tests draw message diagrams of failing runs from it.
 // Recording is off by default and costs one atomic load per call when off.
+// Every call's events start with EventSend and end with one of EventReply,
+// EventDropRequest, EventDropReply or EventFail; see EventKind.
+//
+// # Counting
+//
+// GetCount(name) counts the requests delivered to handlers of servers
+// called name, across crashes and restarts (lost requests do not count,
+// requests whose reply was lost do); GetTotalCount counts every call;
+// GetTotalBytes adds the encoded size of every request sent and of every
+// reply delivered.
 package labrpc
