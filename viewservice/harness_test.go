@@ -45,7 +45,7 @@ var (
 	ruleRestart      = rule{"restart rule", section("step-5-restarts")}
 	ruleIdle         = rule{"idle servers", section("step-6-idle-servers")}
 	ruleUninit       = rule{"uninitialised server never primary", section("step-6-idle-servers")}
-	ruleDeadIdle     = rule{"dead idle server", section("step-6-idle-servers")}
+	ruleDeadIdle     = rule{"dead idle server", section("step-3-failure-detection")}
 	ruleInvariant    = rule{"invariant", section("the-invariants")}
 )
 
@@ -70,7 +70,7 @@ const testCap = 60 * time.Second
 // stubHint is added to a failure when the view service answers view 0
 // after servers have pinged it.
 const stubHint = "; the view service still answers view 0 after pings: " +
-	"is handlePing written, and does Ping call it?"
+	"are handlePing and currentView written?"
 
 // ---------------------------------------------------------------------------
 // The invariant checker.
@@ -424,7 +424,18 @@ func (d *driver) note(event string) { d.history = append(d.history, event) }
 // fail reports that the view is not what the case wants.
 func (d *driver) fail(format string, args ...any) {
 	d.t.Helper()
-	require.Fail(d.t, d.c.rule.explain("%s: after [%s], %s", d.c.name, strings.Join(d.history, ", "), fmt.Sprintf(format, args...)))
+	d.failRule(d.c.rule, d.c.name, format, args...)
+}
+
+// failRule reports that the view is not what r wants, in the part of the
+// case that what names.
+func (d *driver) failRule(r rule, what, format string, args ...any) {
+	d.t.Helper()
+	hint := ""
+	if d.s.currentView() == (View{}) && strings.Contains(strings.Join(d.history, ","), "pings") {
+		hint = "; the view is still view 0 after pings: is handlePing written?"
+	}
+	require.Fail(d.t, r.explain("%s: after [%s], %s%s", what, strings.Join(d.history, ", "), fmt.Sprintf(format, args...), hint))
 }
 
 func (d *driver) ping(me string, viewnum uint) {
@@ -550,18 +561,28 @@ func stays(n int, pings ...step) step {
 	}
 }
 
-// setup steps shared by many cases.
+// setupWant: while setting up a case, the view must be v, by rule r.
+func setupWant(r rule, v View) step {
+	return func(d *driver) {
+		d.t.Helper()
+		if got := d.s.currentView(); got != v {
+			d.failRule(r, fmt.Sprintf("setting up the case %q", d.c.name), "the view is %s; want %s", show(got), show(v))
+		}
+	}
+}
 
-// primaryS1 makes s1 primary of view 1 and has it ack the view. It allows
-// the view to be made in handlePing or in handleTick.
+// Setup steps shared by many cases. They allow a view to be made in
+// handlePing or at the next handleTick.
+
+// primaryS1 makes s1 primary of view 1 and has it ack the view.
 func primaryS1() []step {
-	return []step{ping("s1", 0), ticks(1), acks("s1"), acks("s1")}
+	return []step{ping("s1", 0), ticks(1), setupWant(ruleFirstPrimary, View{1, "s1", ""}), acks("s1"), acks("s1")}
 }
 
 // s1AndS2 makes view 2 = (s1, s2), acked by s1, with both servers told of it.
 func s1AndS2() []step {
 	return append(primaryS1(), ping("s2", 0), ticks(1), acks("s1", "s2"), acks("s1", "s2"),
-		want(View{2, "s1", "s2"}))
+		setupWant(ruleBackup, View{2, "s1", "s2"}))
 }
 
 // steps concatenates step lists.

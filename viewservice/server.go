@@ -157,6 +157,9 @@ func (s *viewState) currentView() View {
 	// STUB: return View{}
 }
 
+// Helpers: the rules that handlePing and handleTick share, such as the
+// decision whether the view must change, and to what.
+
 // BEGIN SOLUTION
 
 // lostState reports whether a Ping(0) from me means that me crashed and

@@ -21,6 +21,8 @@ var partA = []Test{
 	{Part: "A", Package: "viewservice", Name: "TestViewStateFailureDetection", Points: 2, Doc: docA + "#step-3-failure-detection"},
 	{Part: "A", Package: "viewservice", Name: "TestViewBackupTakesOver", Points: 1, Doc: docA + "#step-3-failure-detection"},
 	{Part: "A", Package: "viewservice", Name: "TestViewDeadBackupRemoved", Points: 1, Doc: docA + "#step-3-failure-detection"},
+	{Part: "A", Package: "viewservice", Name: "TestViewRestartedServerBecomesBackup", Points: 1, Doc: docA + "#step-3-failure-detection"},
+	{Part: "A", Package: "viewservice", Name: "TestViewDeadIdleServerNotBackup", Points: 1, Doc: docA + "#step-3-failure-detection"},
 
 	// Step 4: the ack rule.
 	{Part: "A", Package: "viewservice", Name: "TestViewStateAckRule", Points: 2, Doc: docA + "#step-4-the-ack-rule"},
@@ -29,14 +31,12 @@ var partA = []Test{
 
 	// Step 5: restarts.
 	{Part: "A", Package: "viewservice", Name: "TestViewStateRestarts", Points: 2, Doc: docA + "#step-5-restarts"},
-	{Part: "A", Package: "viewservice", Name: "TestViewRestartedServerBecomesBackup", Points: 1, Doc: docA + "#step-5-restarts"},
 	{Part: "A", Package: "viewservice", Name: "TestViewRestartedPrimaryTreatedAsDead", Points: 2, Doc: docA + "#step-5-restarts"},
 
 	// Step 6: idle servers.
 	{Part: "A", Package: "viewservice", Name: "TestViewStateIdleServers", Points: 2, Doc: docA + "#step-6-idle-servers"},
 	{Part: "A", Package: "viewservice", Name: "TestViewIdleThirdServerBecomesBackup", Points: 2, Doc: docA + "#step-6-idle-servers"},
 	{Part: "A", Package: "viewservice", Name: "TestViewUninitializedServerNotPromoted", Points: 1, Doc: docA + "#step-6-idle-servers"},
-	{Part: "A", Package: "viewservice", Name: "TestViewDeadIdleServerNotBackup", Points: 1, Doc: docA + "#step-6-idle-servers"},
 
 	// Step 7: all the rules together.
 	{Part: "A", Package: "viewservice", Name: "TestViewAllStepsInSequence", Points: 2, Doc: docA + "#step-7-all-the-rules-together"},
