@@ -141,6 +141,7 @@ func runVirtual(t *testing.T, body func(t *testing.T), o options) {
 		defer runs.Delete(t)
 		baseline := bubbleGoroutines()
 		start := time.Now()
+		var bodyEnded atomic.Int64 // the time the body ended, 0 while it runs
 		clock.Store(start.UnixNano())
 
 		stop, stopped := make(chan struct{}), make(chan struct{})
@@ -154,11 +155,17 @@ func runVirtual(t *testing.T, body func(t *testing.T), o options) {
 					return
 				case now := <-tick.C:
 					clock.Store(now.UnixNano())
-					if now.Sub(start) > o.maxVirtual {
-						r.abort(o.maxVirtual, "virtual")
-					}
-					if now.Sub(start) > o.maxVirtual+abortGrace {
-						r.giveUp(o.maxVirtual, "virtual")
+					if ended := bodyEnded.Load(); ended == 0 {
+						// The cap is on the body; the teardown after it
+						// has abortGrace of its own.
+						if now.Sub(start) > o.maxVirtual {
+							r.abort(o.maxVirtual, "virtual")
+						}
+						if now.Sub(start) > o.maxVirtual+abortGrace {
+							r.giveUp(fmt.Sprintf("still running %v after its cap of %v of virtual time", abortGrace, o.maxVirtual))
+						}
+					} else if now.UnixNano()-ended > int64(abortGrace) {
+						r.giveUp(fmt.Sprintf("its teardown still running %v after the test body ended", abortGrace))
 					}
 				}
 			}
@@ -166,6 +173,7 @@ func runVirtual(t *testing.T, body func(t *testing.T), o options) {
 		returned := false
 		defer r.endedEarly(&returned)
 		defer func() {
+			bodyEnded.Store(time.Now().UnixNano())
 			r.finish(func() bool { return bubbleGoroutines() <= baseline+1 })
 			close(stop)
 			<-stopped
@@ -181,11 +189,17 @@ func runRealtime(t *testing.T, body func(t *testing.T), o options) {
 	runs.Store(t, r)
 	defer runs.Delete(t)
 	limit := time.AfterFunc(o.maxVirtual, func() { r.abort(o.maxVirtual, "real") })
-	stuck := time.AfterFunc(o.maxVirtual+abortGrace, func() { r.giveUp(o.maxVirtual, "real") })
+	stuck := time.AfterFunc(o.maxVirtual+abortGrace, func() {
+		r.giveUp(fmt.Sprintf("still running %v after its cap of %v of real time", abortGrace, o.maxVirtual))
+	})
 	returned := false
 	defer r.endedEarly(&returned)
 	defer func() {
 		limit.Stop()
+		stuck.Stop()
+		stuck = time.AfterFunc(abortGrace, func() {
+			r.giveUp(fmt.Sprintf("its teardown still running %v after the test body ended", abortGrace))
+		})
 		// goleak.Find waits a little for goroutines to end before it
 		// reports them.
 		r.finish(func() bool { return goleak.Find(ignore) == nil })
@@ -272,13 +286,15 @@ func (r *run) abort(limit time.Duration, kind string) {
 }
 
 // giveUp ends the test binary when a test that ran past its cap has not
-// ended abortGrace later: something in it waits for what can never come,
-// and nothing else could end it before go test's own timeout.
-func (r *run) giveUp(limit time.Duration, kind string) {
-	fmt.Fprintf(os.Stderr, "\npblab: %s: no progress: still running %v after its cap of %v of %s time, although its networks\n"+
+// ended abortGrace later, or its teardown has not ended abortGrace after
+// the body did: something in it waits for what can never come, and nothing
+// else could end it before go test's own timeout.
+func (r *run) giveUp(what string) {
+	fmt.Fprintf(os.Stderr, "\npblab: %s: no progress: %s, although its networks\n"+
 		"were cleaned up. Something waits for what can never come (a channel nobody sends on, a\n"+
-		"WaitGroup that is never done). Goroutines of the test:\n%s\n",
-		r.t.Name(), abortGrace, limit, kind, testStacks(!r.realtime))
+		"WaitGroup that is never done, a Kill that waits for a goroutine that never ends).\n"+
+		"Goroutines of the test:\n%s\n",
+		r.t.Name(), what, testStacks(!r.realtime))
 	panic(fmt.Sprintf("pblab: %s: no progress (see above)", r.t.Name()))
 }
 

@@ -81,6 +81,14 @@ var scenarios = map[string]func(t *testing.T){
 			<-never
 		}, MaxVirtual(time.Second))
 	},
+	// A teardown that never returns (a Kill waiting for a goroutine that
+	// never ends).
+	"teardown-hangs": func(t *testing.T) {
+		Run(t, func(t *testing.T) {
+			never := make(chan struct{})
+			Teardown(t, func() { <-never })
+		})
+	},
 	// A test goroutine's loop that stops once the test has failed.
 	"failed-flag": func(t *testing.T) {
 		Run(t, func(t *testing.T) {
@@ -214,6 +222,11 @@ func TestCapGivesUp(t *testing.T) {
 	assert.Contains(t, out, "pblab: TestScenario: no progress: still running 20s after its cap", "then the harness gives up, saying why")
 	assert.Contains(t, out, "waits for what can never come", "and explains")
 	assert.Contains(t, out, "chan receive (durable)", "and shows the goroutine that waits")
+
+	out, passed = runScenario(t, "teardown-hangs")
+	assert.False(t, passed, "a teardown that never ends must fail; output:\n%s", out)
+	assert.Contains(t, out, "pblab: TestScenario: no progress: its teardown still running 20s after the test body ended",
+		"the harness gives up on a teardown that never ends")
 }
 
 // A goroutine that outlives its test fails it, in both modes.
