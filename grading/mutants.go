@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,9 +35,15 @@ import (
 // with as many old/new pairs as the bug needs. A mutant whose old text is no
 // longer in the file "no longer applies": the reference changed, and the
 // mutant must be rewritten to match.
+//
+// A comment line "known survivor: WHY" marks a mutant that the graded tests
+// are known to miss, with the scenario that would catch it: it is reported
+// as such and does not fail the run, until a test catches it (then the run
+// says to remove the line). Every other survivor fails the run.
 type mutant struct {
 	name  string // the file name without .mutant
 	desc  string // the first line
+	known string // why the tests miss it, from a "known survivor:" line
 	edits []edit
 }
 
@@ -91,6 +98,8 @@ func parseMutant(name string, data []byte) (*mutant, error) {
 		}
 		if inSection {
 			body.WriteString(line)
+		} else if why, ok := strings.CutPrefix(strings.TrimSpace(line), "known survivor:"); ok {
+			m.known = strings.TrimSpace(why)
 		} else if m.desc == "" && strings.TrimSpace(line) != "" {
 			m.desc = strings.TrimSpace(line)
 		}
@@ -154,41 +163,6 @@ func (m *mutant) apply(root string) (map[string][]byte, error) {
 	return files, nil
 }
 
-// overlay writes m's mutated files to a temporary directory, with the
-// overlay file that makes the go command use them in place of the
-// originals, and returns that file's path and a function that removes it
-// all.
-func (m *mutant) overlay(root string) (string, func(), error) {
-	files, err := m.apply(root)
-	if err != nil {
-		return "", nil, err
-	}
-	dir, err := os.MkdirTemp("", "pblab-mutant-")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup := func() { os.RemoveAll(dir) }
-	overlay := struct{ Replace map[string]string }{Replace: map[string]string{}}
-	for file, data := range files {
-		tmp := filepath.Join(dir, strings.ReplaceAll(file, "/", "_"))
-		if err := os.WriteFile(tmp, data, 0o644); err != nil {
-			cleanup()
-			return "", nil, err
-		}
-		overlay.Replace[filepath.Join(root, filepath.FromSlash(file))] = tmp
-	}
-	path := filepath.Join(dir, "overlay.json")
-	data, err := json.Marshal(overlay)
-	if err == nil {
-		err = os.WriteFile(path, data, 0o644)
-	}
-	if err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	return path, cleanup, nil
-}
-
 // A mutantResult says which graded tests caught a mutant.
 type mutantResult struct {
 	m       *mutant
@@ -199,18 +173,31 @@ type mutantResult struct {
 	elapsed time.Duration
 }
 
+// mutantOptions are the settings of a mutants run.
+type mutantOptions struct {
+	p       int
+	n       int
+	race    bool
+	timeout time.Duration
+	ignore  map[string]bool // tests that fail on the reference itself
+}
+
 // mutantsMain is go run ./grading mutants.
 func mutantsMain(args []string) int {
 	fs := flag.NewFlagSet("grading mutants", flag.ContinueOnError)
 	run := fs.String("run", "", "only the mutants whose names match this regular expression")
-	p := fs.Int("p", runtime.GOMAXPROCS(0), "run `N` tests at once")
-	race := fs.Bool("race", false, "build with the race detector (slower; mutants are logic bugs)")
-	timeout := fs.Duration("timeout", 60*time.Second, "time limit of one test run")
+	var o mutantOptions
+	fs.IntVar(&o.p, "p", runtime.GOMAXPROCS(0), "run `N` tests at once")
+	fs.IntVar(&o.n, "n", 1, "run each test `N` times against each mutant")
+	fs.BoolVar(&o.race, "race", false, "build with the race detector (slower; mutants are logic bugs)")
+	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "time limit of one test run")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: go run ./grading mutants [flags]\n\n"+
 			"Applies each bug of grading/mutants to the reference solution (through go's\n"+
 			"-overlay, so the tree is not touched), runs the graded tests against it, and\n"+
-			"prints which tests caught it. Exits 1 if a mutant survives or no longer applies.\n\nFlags:\n")
+			"prints which tests caught it. The reference itself is graded first: a test\n"+
+			"that fails on it cannot count as catching anything. Exits 1 if a mutant\n"+
+			"survives (unless marked \"known survivor\") or no longer applies.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -249,14 +236,37 @@ func mutantsMain(args []string) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
 	start := time.Now()
+
+	fmt.Printf("the reference: ")
+	base, err := grade(ctx, gradeOptions{
+		root: root, tests: rubric.Tests(), n: o.n, p: o.p, race: o.race,
+		timeout: o.timeout, wallTimeout: o.timeout, maxOutput: defaultMaxOutputMB << 20,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mutants: grading the reference:", err)
+		return 2
+	}
+	o.ignore = map[string]bool{}
+	for _, t := range base.results {
+		if t.score < t.test.Points {
+			o.ignore[t.test.Name] = true
+		}
+	}
+	fmt.Printf("%d/%d points in %s\n", base.score, base.max, seconds(base.elapsed))
+	for _, name := range sortedKeys(o.ignore) {
+		fmt.Printf("  %s fails on the reference (flaky?): it cannot count as catching a mutant\n", name)
+	}
+
 	var results []*mutantResult
 	for i, m := range ms {
 		fmt.Printf("[%d/%d] %s: %s ... ", i+1, len(ms), m.name, m.desc)
-		r := runMutant(ctx, root, m, *p, *race, *timeout)
+		r := runMutant(ctx, root, m, o)
 		results = append(results, r)
 		switch {
 		case r.err != nil:
 			fmt.Printf("ERROR\n  %s\n", indent(r.err.Error(), "  "))
+		case len(r.caught) == 0 && m.known != "":
+			fmt.Printf("SURVIVED, as known (%s)\n", seconds(r.elapsed))
 		case len(r.caught) == 0:
 			fmt.Printf("SURVIVED (%s)\n", seconds(r.elapsed))
 		default:
@@ -276,9 +286,9 @@ func mutantsMain(args []string) int {
 	return 0
 }
 
-// runMutant grades the graded tests that can see m's files against the
-// mutated solution.
-func runMutant(ctx context.Context, root string, m *mutant, p int, race bool, timeout time.Duration) *mutantResult {
+// runMutant grades, against the mutated solution, the graded tests that can
+// see m's files.
+func runMutant(ctx context.Context, root string, m *mutant, o mutantOptions) *mutantResult {
 	start := time.Now()
 	r := &mutantResult{m: m, verdict: map[string]string{}}
 	overlayPath, cleanup, err := m.overlay(root)
@@ -296,28 +306,9 @@ func runMutant(ctx context.Context, root string, m *mutant, p int, race bool, ti
 		r.err = err
 		return r
 	}
-	return r.grade(ctx, root, overlayPath, tests, p, race, timeout, start)
-}
-
-// runMutantTests is runMutant with the tests given.
-func runMutantTests(ctx context.Context, root string, m *mutant, p int, race bool, timeout time.Duration, tests []rubric.Test) *mutantResult {
-	start := time.Now()
-	r := &mutantResult{m: m, verdict: map[string]string{}}
-	overlayPath, cleanup, err := m.overlay(root)
-	if err != nil {
-		r.err = err
-		return r
-	}
-	defer cleanup()
-	return r.grade(ctx, root, overlayPath, tests, p, race, timeout, start)
-}
-
-// grade runs tests against the mutant that the overlay file describes.
-func (r *mutantResult) grade(ctx context.Context, root, overlayPath string, tests []rubric.Test, p int, race bool, timeout time.Duration, start time.Time) *mutantResult {
-	m := r.m
 	report, err := grade(ctx, gradeOptions{
-		root: root, tests: tests, n: 1, p: p, race: race,
-		timeout: timeout, wallTimeout: timeout, maxOutput: defaultMaxOutputMB << 20,
+		root: root, tests: tests, n: o.n, p: o.p, race: o.race,
+		timeout: o.timeout, wallTimeout: o.timeout, maxOutput: defaultMaxOutputMB << 20,
 		buildFlags: []string{"-overlay", overlayPath},
 	})
 	if err != nil {
@@ -325,18 +316,56 @@ func (r *mutantResult) grade(ctx context.Context, root, overlayPath string, test
 		return r
 	}
 	for _, t := range report.results {
-		r.ran++
 		if t.kind == kindBuild {
 			r.err = fmt.Errorf("mutant %s does not build: %s", m.name, t.verdict)
 			return r
 		}
-		if !t.passed() || t.passes < len(t.runs) {
+		if o.ignore[t.test.Name] {
+			continue
+		}
+		r.ran++
+		if t.score < t.test.Points {
 			r.caught = append(r.caught, t.test.Name)
 			r.verdict[t.test.Name] = firstLine(t.verdict)
 		}
 	}
 	r.elapsed = time.Since(start)
 	return r
+}
+
+// overlay writes m's mutated files to a temporary directory, with the
+// overlay file that makes the go command use them in place of the
+// originals, and returns that file's path and a function that removes it
+// all.
+func (m *mutant) overlay(root string) (string, func(), error) {
+	files, err := m.apply(root)
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "pblab-mutant-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	overlay := struct{ Replace map[string]string }{Replace: map[string]string{}}
+	for file, data := range files {
+		tmp := filepath.Join(dir, strings.ReplaceAll(file, "/", "_"))
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			cleanup()
+			return "", nil, err
+		}
+		overlay.Replace[filepath.Join(root, filepath.FromSlash(file))] = tmp
+	}
+	path := filepath.Join(dir, "overlay.json")
+	data, err := json.Marshal(overlay)
+	if err == nil {
+		err = os.WriteFile(path, data, 0o644)
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return path, cleanup, nil
 }
 
 // testsSeeing returns the graded tests whose package imports (or is) one of
@@ -351,6 +380,10 @@ func testsSeeing(ctx context.Context, root string, pkgs []string) ([]rubric.Test
 			cmd.Dir = root
 			out, err := cmd.Output()
 			if err != nil {
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					err = fmt.Errorf("%w\n%s", err, ee.Stderr)
+				}
 				return nil, fmt.Errorf("go list -deps ./%s: %w", t.Package, err)
 			}
 			d = strings.Fields(string(out))
@@ -367,23 +400,36 @@ func testsSeeing(ctx context.Context, root string, pkgs []string) ([]rubric.Test
 }
 
 // printMutantTable prints which tests caught each mutant, and returns how
-// many survived or could not run.
+// many survived (unexpectedly) or could not run.
 func printMutantTable(w io.Writer, results []*mutantResult) int {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MUTANT\tCAUGHT\tBY")
 	bad := 0
+	var known, nowCaught []*mutantResult
 	for _, r := range results {
 		switch {
 		case r.err != nil:
 			bad++
 			fmt.Fprintf(tw, "%s\tERROR\t%s\n", r.m.name, firstLine(r.err.Error()))
+		case len(r.caught) == 0 && r.m.known != "":
+			known = append(known, r)
+			fmt.Fprintf(tw, "%s\tSURVIVED\t(known survivor) %s\n", r.m.name, r.m.desc)
 		case len(r.caught) == 0:
 			bad++
 			fmt.Fprintf(tw, "%s\tSURVIVED\t%s\n", r.m.name, r.m.desc)
 		default:
+			if r.m.known != "" {
+				nowCaught = append(nowCaught, r)
+			}
 			fmt.Fprintf(tw, "%s\t%d/%d\t%s\n", r.m.name, len(r.caught), r.ran, strings.Join(r.caught, " "))
 		}
 	}
 	tw.Flush()
+	for _, r := range known {
+		fmt.Fprintf(w, "\nknown survivor %s: %s\n  the tests should catch it: %s\n", r.m.name, r.m.desc, r.m.known)
+	}
+	for _, r := range nowCaught {
+		fmt.Fprintf(w, "\n%s is caught now: remove its \"known survivor\" line\n", r.m.name)
+	}
 	return bad
 }

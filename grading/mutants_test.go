@@ -64,9 +64,10 @@ func TestMutantsBuild(t *testing.T) {
 }
 
 func TestParseMutant(t *testing.T) {
-	m, err := parseMutant("x", []byte("the bug\nmore words\n-- old a/b.go --\n\tx := 1\n-- new a/b.go --\n\tx := 2\n-- old a/b.go --\nfoo\n-- new a/b.go --\n"))
+	m, err := parseMutant("x", []byte("the bug\nmore words\nknown survivor: no test yet\n-- old a/b.go --\n\tx := 1\n-- new a/b.go --\n\tx := 2\n-- old a/b.go --\nfoo\n-- new a/b.go --\n"))
 	require.NoError(t, err)
 	assert.Equal(t, "the bug", m.desc)
+	assert.Equal(t, "no test yet", m.known)
 	assert.Equal(t, []edit{{"a/b.go", "\tx := 1\n", "\tx := 2\n"}, {"a/b.go", "foo\n", ""}}, m.edits)
 
 	for in, want := range map[string]string{
