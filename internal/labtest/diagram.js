@@ -99,6 +99,13 @@ function main() {
   views.forEach((v, i) => viewIndex.set(v, i));
 
   // ---- window ----
+  // The window is typed in seconds: of virtual time, which starts at zero
+  // with the test, or on the wall clock since the first event.
+  const inputOrigin = D.realtime ? t0 : 0;
+  if (D.realtime) {
+    $('from').title = $('to').title = 'seconds since the first event (wall clock)';
+    $('unit').textContent = 's after the first event';
+  }
   let win = { from: t0, to: t1 };
   function lastWindow() {
     if (calls.length <= MAX_CALLS) return { from: t0, to: t1 };
@@ -359,7 +366,7 @@ function main() {
     svg.setAttribute('height', yEnd + 10);
     svg.innerHTML = out.join('');
     lanesDiv.style.width = width + 'px';
-    lanesDiv.innerHTML = '<div class="lane-label" style="left:0;width:' + AXIS + 'px">time<small>virtual</small></div>' +
+    lanesDiv.innerHTML = '<div class="lane-label" style="left:0;width:' + AXIS + 'px">time<small>' + (D.realtime ? 'wall clock' : 'virtual') + '</small></div>' +
       '<div class="lane-label" style="left:' + AXIS + 'px;width:' + VIEWCOL + 'px">view<small>as seen</small></div>' +
       nodes.map((n, i) => '<div class="lane-label" data-lane="' + esc(n.name) + '" style="left:' + (x(i) - LANE / 2) + 'px;width:' + LANE + 'px">' +
         esc(n.name === '' ? '(anonymous)' : n.name) + '<small>' + esc(n.role === 'viewservice' ? 'view service' : n.role) + '</small></div>').join('');
@@ -369,8 +376,8 @@ function main() {
       ' in this window: narrow the window to see the others.</span>';
     else status += '.';
     $('status').innerHTML = status;
-    $('from').value = secs(win.from);
-    $('to').value = secs(win.to);
+    $('from').value = secs(win.from - inputOrigin);
+    $('to').value = secs(win.to - inputOrigin);
     drawn = { vis: vis };
     applyFind();
     drawOverview();
@@ -567,7 +574,7 @@ function main() {
   document.querySelectorAll('#methods input').forEach((cb) => {
     cb.addEventListener('change', () => { enabled[+cb.getAttribute('data-m')] = cb.checked; draw(); });
   });
-  const parseSecs = (s, dflt) => { const v = parseFloat(s); return isNaN(v) ? dflt : Math.round(v * 1e9); };
+  const parseSecs = (s, dflt) => { const v = parseFloat(s); return isNaN(v) ? dflt : inputOrigin + Math.round(v * 1e9); };
   $('apply').onclick = () => {
     const from = parseSecs($('from').value, t0), to = parseSecs($('to').value, t1);
     win = { from: Math.min(from, to), to: Math.max(from, to) };

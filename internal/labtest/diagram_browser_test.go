@@ -2,10 +2,12 @@ package labtest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,19 +68,22 @@ func TestDiagramRendersInChromium(t *testing.T) {
 		t.Skip("in the child process")
 	}
 	dir := t.TempDir()
+	scenario := journalScenario(t)
 	for _, tc := range []struct {
-		name    string
-		journal labrpc.Journal
-		lanes   string
+		name     string
+		journal  labrpc.Journal
+		realtime bool
+		lanes    string
 	}{
-		{"scenario", journalScenario(t), "vs s1 s2 ck1 test"},
-		{"full journal", bigJournal(labrpc.JournalLimit), "vs s1 s2 ck1 ck2"},
-		{"empty journal", labrpc.Journal{}, ""},
+		{"scenario", scenario, false, "vs s1 s2 ck1 test"},
+		{"scenario on the wall clock", scenario, true, "vs s1 s2 ck1 test"},
+		{"full journal", bigJournal(labrpc.JournalLimit), false, "vs s1 s2 ck1 ck2"},
+		{"empty journal", labrpc.Journal{}, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, regexp.MustCompile(`\W`).ReplaceAllString(tc.name, "_")+".html")
 			const seed = 7411639672990375851 // more digits than a JavaScript number holds
-			require.NoError(t, writeDiagramFile(path, diagramInfo{Test: "TestX", Seed: seed, Failed: true}, tc.journal, DiagramMaxEvents))
+			require.NoError(t, writeDiagramFile(path, diagramInfo{Test: "TestX", Seed: seed, Failed: true, Realtime: tc.realtime}, tc.journal, DiagramMaxEvents))
 			dom := string(headless(t, path, "--dump-dom"))
 			body := regexp.MustCompile(`<body[^>]*>`).FindString(dom)
 			require.NotEmpty(t, body, "Chromium printed the page's DOM:\n%.2000s", dom)
@@ -97,4 +102,23 @@ func TestDiagramRendersInChromium(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("a call chosen by its address", func(t *testing.T) {
+		d := buildDiagram(diagramInfo{}, scenario, DiagramMaxEvents)
+		var id uint64
+		for _, c := range d.Calls {
+			if c.Outcome == "reply" && strings.Contains(d.Methods[c.Method], "Put") {
+				id = c.ID
+			}
+		}
+		require.NotZero(t, id, "the scenario has a Put that replied")
+		path := filepath.Join(dir, "chosen.html")
+		require.NoError(t, writeDiagramFile(path, diagramInfo{Test: "TestX"}, scenario, DiagramMaxEvents))
+		dom := string(headless(t, fmt.Sprintf("%s#call=%d", path, id), "--dump-dom"))
+		require.Contains(t, dom, `data-render="ok"`, "the page's script ran to its end")
+		assert.Regexp(t, `<g class="call sel" data-i="\d+">`, dom, "the call is selected")
+		assert.Contains(t, dom, fmt.Sprintf("<dd>#%d</dd>", id), "the details panel shows the call")
+		assert.Contains(t, dom, `<h2>Arguments</h2><pre>{Key:"k" Value:"v"}</pre>`, "the details panel shows the arguments")
+		assert.Contains(t, dom, `<h2>Reply</h2><pre>{Err:"OK"}</pre>`, "the details panel shows the reply")
+	})
 }
