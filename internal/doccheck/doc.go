@@ -1,0 +1,47 @@
+// Package doccheck holds the test that keeps the lab guide honest. It has no
+// code of its own; run it with
+//
+//	go test ./internal/doccheck
+//
+// It also runs under go test -race ./..., and needs no network. It checks
+// four things.
+//
+// Links. Every relative link in README.md and in docs/**/*.md, inline
+// ([text](path)) or as a reference definition ([label]: path), names a file
+// or directory that exists. A link with a #fragment into a .md file (or a
+// bare #fragment within the same page) names a heading of that page, slugged
+// the way GitHub does it: lower case, punctuation other than '-' and '_'
+// removed, each space turned into '-', and "-1", "-2", ... added to repeated
+// headings. An explicit <a id="..."></a> or <a name="..."></a> counts as a
+// heading too. Links to absolute URLs (https:, mailto:) and links inside
+// code are not checked.
+//
+// Doc anchors in code. Every "docs/<page>.md#<anchor>" written in a Go file
+// of the module (test failure messages, the rubric's Doc fields) names an
+// existing page and heading, so that a failing test never sends a student
+// to a section that is not there.
+//
+// Code. A fenced Go block in docs/ whose info string is "go compile" claims
+// to compile:
+//
+//	```go compile
+//	package main
+//
+//	import "pblab/viewservice"
+//
+//	func main() { _ = viewservice.PingInterval }
+//	```
+//
+// Such a block must be a complete Go source file (it starts with a package
+// clause). Each one is written into its own directory inside the module, so
+// it may import pblab's packages and the module's dependencies, and must pass
+// go build and go vet. GitHub highlights it as Go like any other block.
+// Blocks marked plain "go" are excerpts and are not compiled. The code check
+// is skipped if the go command is not on the PATH.
+//
+// Chinese editions. Each page of docs/zh/ has an English page of the same
+// name in docs/ and starts with a link back to it ([English](../name.md)).
+//
+// The test does not use labtest.Run: it runs no servers and no network, and
+// it waits on go build, which virtual time must not watch.
+package doccheck
