@@ -4,7 +4,7 @@
 //	go test ./internal/doccheck
 //
 // It also runs under go test -race ./..., and needs no network. It checks
-// four things.
+// five things.
 //
 // Links. Every relative link in README.md and in docs/**/*.md, inline
 // ([text](path)) or as a reference definition ([label]: path), names a file
@@ -41,6 +41,11 @@
 //
 // Chinese editions. Each page of docs/zh/ has an English page of the same
 // name in docs/ and starts with a link back to it ([English](../name.md)).
+//
+// Mermaid sequence diagrams. In a sequenceDiagram, message and note text
+// ends at ';' or '#': what follows is parsed as a statement of its own, and
+// GitHub shows a syntax error instead of the figure. No line of a sequence
+// diagram may hold either character.
 //
 // The test does not use labtest.Run: it runs no servers and no network, and
 // it waits on go build, which virtual time must not watch.

@@ -406,3 +406,32 @@ func TestChineseEditions(t *testing.T) {
 			"docs/zh/%s must start with a link to its English page, [English](../%s) (%s)", name, name, rule)
 	}
 }
+
+// TestMermaidSequenceText checks the Mermaid sequence diagrams of the guide
+// for the one mistake GitHub renders as an error box instead of a figure:
+// in a sequenceDiagram, message and note text ends at ';' or '#', so
+// whatever follows is parsed as a statement of its own and breaks the whole
+// diagram.
+func TestMermaidSequenceText(t *testing.T) {
+	root := moduleRoot(t)
+	diagrams := 0
+	for _, rel := range guidePages(t, root) {
+		for _, b := range readPage(t, root, rel).blocks {
+			lines := strings.Split(b.text, "\n")
+			if b.info != "mermaid" || len(lines) == 0 || strings.TrimSpace(lines[0]) != "sequenceDiagram" {
+				continue
+			}
+			diagrams++
+			for i, line := range lines {
+				text := strings.TrimSpace(line)
+				if strings.HasPrefix(text, "%%") {
+					continue // a comment
+				}
+				assert.False(t, strings.ContainsAny(text, ";#"),
+					"%s:%d: %q: in a Mermaid sequence diagram, text ends at ';' or '#', which breaks the diagram; write ',' or 'no.' instead (%s)",
+					rel, b.line+1+i, text, rule)
+			}
+		}
+	}
+	t.Logf("checked %d sequence diagrams", diagrams)
+}
