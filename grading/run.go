@@ -68,7 +68,8 @@ func runOnce(ctx context.Context, s runSpec) *runResult {
 	} else {
 		cmd.Env = append(cmd.Env, "PBLAB_REALTIME=0")
 	}
-	out := &cappedBuffer{limit: s.maxOutput}
+	kill := func() { killProcessGroup(cmd) }
+	out := &cappedBuffer{limit: s.maxOutput, onFull: kill}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.WaitDelay = 5 * time.Second
@@ -83,8 +84,6 @@ func runOnce(ctx context.Context, s runSpec) *runResult {
 		timedOut bool
 		stop     = make(chan struct{})
 	)
-	kill := func() { killProcessGroup(cmd) }
-	out.onFull = kill
 	go func() {
 		timer := time.NewTimer(s.timeout + killGrace)
 		defer timer.Stop()
@@ -120,7 +119,7 @@ func runOnce(ctx context.Context, s runSpec) *runResult {
 	mu.Lock()
 	exit.timedOut = timedOut
 	mu.Unlock()
-	exit.flooded = out.full
+	exit.flooded = out.isFull()
 	exit.canceled = ctx.Err() != nil
 
 	o := out.Bytes()
@@ -159,6 +158,12 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 	b.buf.Write(p)
 	b.mu.Unlock()
 	return n, nil
+}
+
+func (b *cappedBuffer) isFull() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.full
 }
 
 func (b *cappedBuffer) Bytes() []byte {
