@@ -246,7 +246,7 @@ func saveLog(opts gradeOptions, test rubric.Test, iter int, suffix string, spec 
 		mode = "wall clock (PBLAB_REALTIME=1)"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "test:     %s (%s, Part %s, %d points)\n", test.Name, test.Package, test.Part, test.Points)
+	fmt.Fprintf(&b, "test:     %s (%s, Part %s, %s)\n", test.Name, test.Package, test.Part, points(test.Points))
 	fmt.Fprintf(&b, "run:      %d of %d, %s, race detector %s, time limit %s\n", iter, opts.n, mode, onOff(opts.race), durationString(spec.timeout))
 	fmt.Fprintf(&b, "verdict:  %s\n", res.verdict)
 	if test.Doc != "" {

@@ -429,7 +429,7 @@ func printMutantTable(w io.Writer, results []*mutantResult) int {
 		fmt.Fprintf(w, "\nknown survivor %s: %s\n  the tests should catch it: %s\n", r.m.name, r.m.desc, r.m.known)
 	}
 	for _, r := range nowCaught {
-		fmt.Fprintf(w, "\n%s is caught now: remove its \"known survivor\" line\n", r.m.name)
+		fmt.Fprintf(w, "\n%s, a known survivor, was caught this time: once the tests catch it every time (-n 10), remove its \"known survivor\" line\n", r.m.name)
 	}
 	return bad
 }

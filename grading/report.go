@@ -32,7 +32,7 @@ func printTable(w io.Writer, r *gradeReport) {
 	if len(failed) > 0 {
 		fmt.Fprintf(w, "\nWhat went wrong:\n")
 		for _, t := range failed {
-			fmt.Fprintf(w, "\n%s (Part %s, %s, %d points): %s\n", t.test.Name, t.test.Part, t.test.Package, t.test.Points, indent(t.verdict, "  "))
+			fmt.Fprintf(w, "\n%s (Part %s, %s, %s): %s\n", t.test.Name, t.test.Part, t.test.Package, points(t.test.Points), indent(t.verdict, "  "))
 			if t.test.Doc != "" {
 				fmt.Fprintf(w, "  docs: %s\n", t.test.Doc)
 			}
@@ -227,4 +227,11 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+func points(n int) string {
+	if n == 1 {
+		return "1 point"
+	}
+	return fmt.Sprintf("%d points", n)
 }
