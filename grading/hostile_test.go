@@ -130,6 +130,13 @@ func TestHostileSubmissions(t *testing.T) {
 				}
 				t.Logf("%s: %s", r.test.Name, r.verdict)
 			}
+			// results.json is valid whatever went wrong, and shows the verdicts.
+			path := filepath.Join(t.TempDir(), "results.json")
+			require.NoError(t, writeJSON(path, gradescopeResults(report, tests, nil)))
+			res := checkGradescopeJSON(t, path, len(tests), report.score)
+			for _, x := range res["tests"].([]any) {
+				assert.Contains(t, x.(map[string]any)["output"], c.verdict, "results.json shows the verdict")
+			}
 			if c.stall {
 				assert.NotZero(t, stalls, "the virtual clock of some test must freeze, and the test be re-run on the wall clock")
 			}
