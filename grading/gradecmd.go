@@ -57,8 +57,13 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 	fs.IntVar(&f.maxOutput, "maxoutput", defaultMaxOutputMB, "stop a run that prints more than `MB` megabytes")
 	fs.BoolVar(&f.quiet, "q", false, "no progress output, only the table")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grading [flags]\n\nGrades the lab tree the command stands in (or -submission DIR).\n"+
-			"Also: go run ./grading handout -o DIR; go run ./grading mutants.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "usage: go run ./grading [flags]\n\n"+
+			"Grades the lab tree the command stands in (or -submission DIR): runs every graded\n"+
+			"test of the rubric in its own process and prints passes/runs, time and points.\n\n"+
+			"Instructors also have:\n"+
+			"  go run ./grading handout -o DIR   write and check the student handout\n"+
+			"  go run ./grading mutants          check that the tests catch known bugs\n"+
+			"See docs/instructors.md.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

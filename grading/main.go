@@ -21,10 +21,7 @@
 // See docs/instructors.md for the whole guide.
 package main
 
-import (
-	"fmt"
-	"os"
-)
+import "os"
 
 func main() {
 	var code int
@@ -34,22 +31,10 @@ func main() {
 		code = handoutMain(args[1:])
 	case len(args) > 0 && args[0] == "mutants":
 		code = mutantsMain(args[1:])
-	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help"):
-		usage(os.Stdout)
+	case len(args) > 0 && args[0] == "help":
+		code = gradeMain([]string{"-h"})
 	default:
 		code = gradeMain(args)
 	}
 	os.Exit(code)
-}
-
-func usage(w *os.File) {
-	fmt.Fprint(w, `usage:
-  go run ./grading [flags]               grade the tree (see flags below)
-  go run ./grading handout -o DIR        write the student handout and check it
-  go run ./grading mutants [flags]       run the mutant corpus against the tests
-
-Grading flags (go run ./grading -h for details):
-  -part A|B  -run REGEXP  -n N  -p N  -race=false  -realtime  -timeout D
-  -json FILE  -submission DIR  -results DIR  -strict
-`)
 }
