@@ -128,11 +128,17 @@ func (c *cluster) clerkNames() []string {
 	return names
 }
 
-// view returns the view service's current view (the zero view if it did
-// not answer).
+// view returns the view service's current view. On an unreliable network
+// it asks until it gets an answer (giving up, with the zero view, after a
+// few seconds).
 func (c *cluster) view() viewservice.View {
-	v, _ := c.vck.Get()
-	return v
+	for range 50 {
+		if v, ok := c.vck.Get(); ok {
+			return v
+		}
+		time.Sleep(viewservice.PingInterval / 10)
+	}
+	return viewservice.View{}
 }
 
 // waitView polls the view service every PingInterval, at most tries times,
@@ -246,7 +252,7 @@ func (c *cluster) check(ck *Clerk, key, want, rule, doc string) {
 // a failing test's message diagram shows the phases of the scenario.
 func (c *cluster) note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	c.t.Log(wallNow().Format("15:04:05.000"), msg)
+	c.t.Log(time.Now().Format("15:04:05.000"), msg) // virtual time in a bubble
 	c.net.Note("test", msg)
 }
 

@@ -15,10 +15,8 @@ package pbservice
 import (
 	"fmt"
 	"hash/fnv"
-	"os"
-	"path/filepath"
+	"io"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -235,17 +233,15 @@ func TestLinearizability(t *testing.T) {
 		checkStart := wallNow()
 		res, info := porcupine.CheckOperationsVerbose(kvModel, rec.ops, 0)
 		elapsed := wallNow().Sub(checkStart)
-		t.Logf("linearizability: %d operations of %d clients, checked in %v (wall clock)", len(rec.ops), nclients, elapsed.Round(time.Millisecond))
+		t.Logf("history: %d operations of %d clients, checked for linearizability in %v (wall clock)", len(rec.ops), nclients, elapsed.Round(time.Millisecond))
 		if res != porcupine.Ok {
 			info.AddAnnotations(rec.annotations)
-			path := filepath.Join(os.TempDir(), "pblab", fmt.Sprintf("%s-%d.html", strings.ReplaceAll(t.Name(), "/", "_"), c.net.Seed()))
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-				if err := porcupine.VisualizePath(kvModel, info, path); err == nil {
-					t.Logf("visualisation of the history: %s (open it in a browser)", path)
-				}
-			}
+			labtest.WriteArtifact(t, "linearizability", "html", func(w io.Writer) error {
+				return porcupine.Visualize(kvModel, info, w)
+			})
 			assert.Fail(t, why("every operation appears to take effect at one instant between its call and its return: a Get sees the latest Put/Append that completed before it",
-				docLinear, "the history of %d operations is not linearizable (porcupine: %v); see the visualisation above", len(rec.ops), res))
+				docLinear, "the history of %d operations is not linearizable (porcupine: %v); open the visualisation (the \"linearizability:\" line of this output) in a browser",
+				len(rec.ops), res))
 		}
 	})
 }

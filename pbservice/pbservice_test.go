@@ -7,10 +7,12 @@ package pbservice
 // How the test loops spend time. In virtual time a call on a reliable network
 // takes no time at all, so a client loop that never sleeps would keep the
 // clock still and "run for 5 seconds" forever. Every loop that runs for a
-// duration therefore sleeps a little per iteration: clientPause in the
-// concurrent phases and between the crash tests' operations (MIT's crash
-// tests slept 10 ms there too). The pause sets how much work a virtual
-// second holds, and so the suite's wall-clock time; it does not shorten any
+// duration therefore sleeps a little per iteration: clientPause (20 ms) in
+// the concurrent phases, crashPause (40 ms) between the crash tests'
+// operations (MIT's crash tests slept 10 ms). The pause sets how much work a
+// virtual second holds, and so the suite's wall-clock time under the race
+// detector: these values give each crash cycle a few dozen operations per
+// client, and keep the whole suite within seconds. They do not shorten any
 // scenario. Loops that run a fixed number of operations need no pause.
 //
 // Each test starts with the view service alone for a second, as MIT's did.
@@ -32,8 +34,8 @@ import (
 // How long a test's client sleeps between two operations in a loop that
 // runs for a duration: in the concurrent phases, and in the crash tests.
 const (
-	clientPause = 10 * time.Millisecond
-	crashPause  = 10 * time.Millisecond
+	clientPause = 20 * time.Millisecond
+	crashPause  = 40 * time.Millisecond
 )
 
 const (

@@ -260,17 +260,14 @@ func (pb *PBServer) maybeChangeView() {
 			pb.data, pb.seen = map[string]string{}, map[int64]int64{}
 		}
 		pb.view = v
-		if v.Primary != pb.me {
+		// A primary acks a view once its backup has the state; any other
+		// server just says which view it has seen.
+		if v.Primary != pb.me || (pb.ready && pb.synced) {
 			pb.setAcked(v.Viewnum)
 		}
 	}
-	if pb.view.Primary != pb.me || !pb.ready {
-		return
-	}
-	if !pb.synced {
+	if pb.view.Primary == pb.me && pb.ready && !pb.synced {
 		pb.sendTransfer()
-	} else {
-		pb.setAcked(pb.view.Viewnum) // the primary acks a view once its backup has the state
 	}
 }
 

@@ -13,7 +13,7 @@ var partB = []Test{
 		Doc: "docs/part-b-pbservice.md#step-2-handlers-over-a-map"},
 
 	// Step 3: forwarding to the backup.
-	{Part: "B", Package: "pbservice", Name: "TestBackupRejectsClients", Points: 3,
+	{Part: "B", Package: "pbservice", Name: "TestBackupRejectsClients", Points: 2,
 		Doc: "docs/part-b-pbservice.md#step-3-forwarding-to-the-backup"},
 	{Part: "B", Package: "pbservice", Name: "TestAppendForwardsArguments", Points: 2,
 		Doc: "docs/part-b-pbservice.md#step-3-forwarding-to-the-backup"},
@@ -25,17 +25,21 @@ var partB = []Test{
 	// Step 4: state transfer.
 	{Part: "B", Package: "pbservice", Name: "TestBasicFail", Points: 4,
 		Doc: "docs/part-b-pbservice.md#step-4-state-transfer"},
-	{Part: "B", Package: "pbservice", Name: "TestLargeStateTransfer", Points: 3,
+	{Part: "B", Package: "pbservice", Name: "TestStateTransferAtomic", Points: 3,
+		Doc: "docs/part-b-pbservice.md#step-4-state-transfer"},
+	{Part: "B", Package: "pbservice", Name: "TestLargeStateTransfer", Points: 2,
 		Doc: "docs/part-b-pbservice.md#step-4-state-transfer"},
 	{Part: "B", Package: "pbservice", Name: "TestFastRestartBackup", Points: 3,
 		Doc: "docs/part-b-pbservice.md#step-4-state-transfer"},
-	{Part: "B", Package: "pbservice", Name: "TestFastRestartPrimary", Points: 3,
+	{Part: "B", Package: "pbservice", Name: "TestFastRestartPrimary", Points: 2,
 		Doc: "docs/part-b-pbservice.md#step-4-state-transfer"},
 
 	// Step 5: duplicate detection and retries.
-	{Part: "B", Package: "pbservice", Name: "TestAtMostOnce", Points: 5,
+	{Part: "B", Package: "pbservice", Name: "TestAtMostOnce", Points: 4,
 		Doc: "docs/part-b-pbservice.md#step-5-duplicate-detection-and-retries"},
-	{Part: "B", Package: "pbservice", Name: "TestConcurrentSameUnreliable", Points: 5,
+	{Part: "B", Package: "pbservice", Name: "TestDuplicateTableTransferred", Points: 3,
+		Doc: "docs/part-b-pbservice.md#the-duplicate-table-is-not-transferred"},
+	{Part: "B", Package: "pbservice", Name: "TestConcurrentSameUnreliable", Points: 4,
 		Doc: "docs/part-b-pbservice.md#step-5-duplicate-detection-and-retries"},
 
 	// Step 6: failover in the clerk.
@@ -43,7 +47,7 @@ var partB = []Test{
 		Doc: "docs/part-b-pbservice.md#step-6-failover-in-the-clerk"},
 	{Part: "B", Package: "pbservice", Name: "TestFailPut", Points: 4,
 		Doc: "docs/part-b-pbservice.md#step-6-failover-in-the-clerk"},
-	{Part: "B", Package: "pbservice", Name: "TestRepeatedCrash", Points: 5,
+	{Part: "B", Package: "pbservice", Name: "TestRepeatedCrash", Points: 4,
 		Doc: "docs/part-b-pbservice.md#step-6-failover-in-the-clerk"},
 	{Part: "B", Package: "pbservice", Name: "TestRepeatedCrashUnreliable", Points: 5,
 		Doc: "docs/part-b-pbservice.md#step-6-failover-in-the-clerk"},
