@@ -284,7 +284,7 @@ type job struct {
 }
 
 // runHandler runs the handler on one of the server's workers and waits for
-// it, for the server's crash, for Cleanup, or for HandlerTimeout, whichever
+// it, for the server's crash or Cleanup, or for HandlerTimeout, whichever
 // comes first. A handler that outlives the wait goes on running; its reply
 // is lost.
 func (n *Network) runHandler(srv *server, m *method, argv reflect.Value) (reflect.Value, bool, string) {
@@ -305,12 +305,12 @@ func (n *Network) runHandler(srv *server, m *method, argv reflect.Value) (reflec
 			return reflect.Value{}, false, "handler returned error: " + res.err.Error()
 		}
 		return res.reply, true, ""
-	case <-srv.dead:
+	case <-srv.stopped:
 		w.timeout.Stop()
+		if n.closed() {
+			return reflect.Value{}, false, "network cleaned up"
+		}
 		return reflect.Value{}, false, "server crashed during the call"
-	case <-n.done:
-		w.timeout.Stop()
-		return reflect.Value{}, false, "network cleaned up"
 	case <-w.timeout.C:
 		return reflect.Value{}, false, fmt.Sprintf("handler still running after %v", HandlerTimeout)
 	}
@@ -352,9 +352,7 @@ func (n *Network) work(srv *server, j job) {
 		select {
 		case j = <-srv.jobs:
 			srv.idle.Add(-1)
-		case <-srv.dead:
-			return
-		case <-n.done:
+		case <-srv.stopped:
 			return
 		}
 	}

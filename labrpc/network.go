@@ -115,6 +115,9 @@ func (n *Network) Cleanup() {
 	default:
 		close(n.done)
 	}
+	for _, srv := range n.servers {
+		srv.stopLocked()
+	}
 }
 
 func (n *Network) closed() bool {
@@ -163,7 +166,7 @@ func (n *Network) AddServer(name string, services ...any) error {
 	if len(services) == 0 {
 		return fmt.Errorf("labrpc: AddServer %q: no services given", name)
 	}
-	srv := &server{name: name, services: map[string]*service{}, dead: make(chan struct{}), jobs: make(chan job)}
+	srv := &server{name: name, services: map[string]*service{}, stopped: make(chan struct{}), jobs: make(chan job)}
 	for _, rcvr := range services {
 		svc, err := newService(rcvr)
 		if err != nil {
@@ -191,6 +194,9 @@ func (n *Network) AddServer(name string, services ...any) error {
 		n.counts[name] = srv.count
 	}
 	n.servers[name] = srv
+	if n.closed() {
+		srv.stopLocked() // no worker of it may outlive the network
+	}
 	n.topology.Add(1)
 	if restart {
 		n.noteLocked(EventRestart, name, "")
@@ -231,7 +237,7 @@ func (n *Network) deleteLocked(name string) {
 	n.epochs[name]++
 	n.topology.Add(1)
 	if srv, ok := n.servers[name]; ok {
-		close(srv.dead)
+		srv.stopLocked()
 		delete(n.servers, name)
 		n.noteLocked(EventCrash, name, "")
 	}

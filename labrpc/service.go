@@ -12,10 +12,16 @@ import (
 type server struct {
 	name     string
 	services map[string]*service
-	dead     chan struct{} // closed when the server is deleted
-	count    *atomic.Int64 // requests delivered to servers of this name
-	jobs     chan job      // handed to idle workers
-	idle     atomic.Int32  // idle workers
+	// stopped is closed when the server crashes or the network is cleaned
+	// up: calls waiting for its handlers give up, and its idle workers
+	// end. It is one channel rather than two so that the hot selects stay
+	// small. isStopped records that it is closed; both are under the
+	// network's lock.
+	stopped   chan struct{}
+	isStopped bool
+	count     *atomic.Int64 // requests delivered to servers of this name
+	jobs      chan job      // handed to idle workers
+	idle      atomic.Int32  // idle workers
 }
 
 // A service is one receiver and its RPC methods.
@@ -95,6 +101,14 @@ func outs(t reflect.Type) string {
 		s = append(s, t.Out(i).String())
 	}
 	return "(" + strings.Join(s, ", ") + ")"
+}
+
+// stopLocked closes srv.stopped, once; the network's lock is held.
+func (srv *server) stopLocked() {
+	if !srv.isStopped {
+		srv.isStopped = true
+		close(srv.stopped)
+	}
 }
 
 // lookup finds a method by "Service.Method", or explains what is wrong.
