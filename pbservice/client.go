@@ -67,6 +67,7 @@ func (ck *Clerk) Get(key string) string {
 				return ""
 			}
 		}
+		debugf(topicClerk, ck.end.Name(), "Get(%q) #%d at %q: no answer (%q); asking the view service", key, ck.seq, ck.primary, reply.Err)
 		ck.forgetPrimary()
 		ck.pause()
 	}
@@ -86,6 +87,7 @@ func (ck *Clerk) PutAppend(key string, value string, op string) {
 		if ck.callPrimary("PBServer.PutAppend", &args, &reply) && reply.Err == OK {
 			return
 		}
+		debugf(topicClerk, ck.end.Name(), "%s(%q) #%d at %q: no answer (%q); asking the view service", op, key, ck.seq, ck.primary, reply.Err)
 		ck.forgetPrimary()
 		ck.pause()
 	}

@@ -69,6 +69,11 @@ func (pb *PBServer) Get(args *GetArgs, reply *GetReply) error {
 		return nil
 	}
 	reply.Value, reply.Err = pb.apply(op)
+	// Testing debugOn first spares this path, taken by every operation, the
+	// allocations of debugf's arguments while logging is off.
+	if debugOn {
+		debugf(topicOp, pb.me, "Get(%q) #%d of client %d: %s", op.Key, op.Seq, op.ClientID, reply.Err)
+	}
 	// END SOLUTION
 	return nil
 }
@@ -91,6 +96,7 @@ func (pb *PBServer) PutAppend(args *PutAppendArgs, reply *PutAppendReply) error 
 	if pb.isDuplicate(op) {
 		// Done before: the backup has it too, since the primary applies an
 		// operation only after the backup did.
+		debugf(topicDup, pb.me, "%s(%q) #%d of client %d: done before", op.Kind, op.Key, op.Seq, op.ClientID)
 		reply.Err = OK
 		return nil
 	}
@@ -99,6 +105,9 @@ func (pb *PBServer) PutAppend(args *PutAppendArgs, reply *PutAppendReply) error 
 		return nil
 	}
 	_, reply.Err = pb.apply(op)
+	if debugOn {
+		debugf(topicOp, pb.me, "%s(%q, %q) #%d of client %d: %s", op.Kind, op.Key, op.Value, op.Seq, op.ClientID, reply.Err)
+	}
 	// END SOLUTION
 	return nil
 }
@@ -113,10 +122,16 @@ func (pb *PBServer) Forward(args *ForwardArgs, reply *ForwardReply) error {
 	defer pb.mu.Unlock()
 	if pb.killed() || !pb.ready || pb.view.Backup != pb.me ||
 		args.Viewnum != pb.view.Viewnum || args.Primary != pb.view.Primary {
+		debugf(topicFwd, pb.me, "refused %s(%q) from %s for view %d: I act in view %d (%s, %s), holding the state: %v",
+			args.Op.Kind, args.Op.Key, args.Primary, args.Viewnum, pb.view.Viewnum, pb.view.Primary, pb.view.Backup, pb.ready)
 		reply.Err = ErrWrongServer
 		return nil
 	}
 	pb.apply(args.Op) // applies a Put/Append only once, however often it is sent
+	if debugOn {
+		debugf(topicFwd, pb.me, "applied %s(%q) #%d of client %d from primary %s in view %d",
+			args.Op.Kind, args.Op.Key, args.Op.Seq, args.Op.ClientID, args.Primary, args.Viewnum)
+	}
 	reply.Err = OK
 	return nil
 }
@@ -128,6 +143,7 @@ func (pb *PBServer) Transfer(args *TransferArgs, reply *TransferReply) error {
 	pb.mu.Lock()
 	defer pb.mu.Unlock()
 	if pb.killed() || args.Backup != pb.me || args.Viewnum < pb.view.Viewnum {
+		debugf(topicXfer, pb.me, "refused the state from %s for view %d: I act in view %d", args.Primary, args.Viewnum, pb.view.Viewnum)
 		reply.Err = ErrWrongServer // meant for an older view, or another server
 		return nil
 	}
@@ -144,6 +160,7 @@ func (pb *PBServer) Transfer(args *TransferArgs, reply *TransferReply) error {
 		pb.seen = map[int64]int64{}
 	}
 	pb.setAcked(args.Viewnum)
+	debugf(topicView, pb.me, "view %d: backup of %s, with the state (%d keys) it sent", args.Viewnum, args.Primary, len(pb.data))
 	reply.Err = OK
 	return nil
 }
@@ -228,6 +245,7 @@ func (pb *PBServer) sendTransfer() {
 		pb.synced = true
 		pb.setAcked(pb.view.Viewnum)
 	}
+	debugf(topicXfer, pb.me, "state (%d keys) to new backup %s in view %d: ok=%v %s", len(pb.data), pb.view.Backup, pb.view.Viewnum, pb.synced, reply.Err)
 }
 
 // maybeChangeView moves the server to the newest view the ticker has seen, if
@@ -260,6 +278,7 @@ func (pb *PBServer) maybeChangeView() {
 			pb.data, pb.seen = map[string]string{}, map[int64]int64{}
 		}
 		pb.view = v
+		debugf(topicView, pb.me, "view %d: primary %s, backup %s; holding the state: %v", v.Viewnum, v.Primary, orNone(v.Backup), pb.ready)
 		// A primary acks a view once its backup has the state; any other
 		// server just says which view it has seen.
 		if v.Primary != pb.me || (pb.ready && pb.synced) {
@@ -310,6 +329,14 @@ func (pb *PBServer) viewChanger() {
 		pb.maybeChangeView()
 		pb.mu.Unlock()
 	}
+}
+
+// orNone names an empty role "none" in logs.
+func orNone(name string) string {
+	if name == "" {
+		return "none"
+	}
+	return name
 }
 
 // sleep waits for d, or until Kill; it reports whether the server still runs.
