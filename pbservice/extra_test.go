@@ -181,8 +181,8 @@ func TestStateTransferAtomic(t *testing.T) {
 		// primary's snapshot and the transfer's arrival is lost for good
 		// once the new backup takes over.
 		const (
-			cycles   = 32
-			nclients = 4
+			cycles   = 24
+			nclients = 6
 			burst    = 300 * time.Millisecond // the clients' work around each join
 			pace     = time.Millisecond       // a client's pause between Appends
 		)
@@ -290,7 +290,7 @@ func TestFastRestartPrimary(t *testing.T) {
 
 func TestAppendForwardsArguments(t *testing.T) {
 	labtest.Run(t, func(t *testing.T) {
-		const nappends, chunk = 200, 1000
+		const nappends, chunk = 100, 1000
 		c := newCluster(t, true)
 		startPair(c)
 		ck := c.clerk()
@@ -306,7 +306,7 @@ func TestAppendForwardsArguments(t *testing.T) {
 		sent := c.net.GetTotalBytes() - before
 		// Each Append crosses the network twice (clerk to primary, primary to
 		// backup). Forwarding the result instead would send the whole value,
-		// which grows to nappends*chunk bytes, each time: about 20 MB.
+		// which grows to nappends*chunk bytes, each time: about 5 MB.
 		limit := int64(5 * nappends * chunk)
 		assert.Less(t, sent, limit, why(
 			"the primary forwards an Append's arguments, never the value it produces", docForward,
