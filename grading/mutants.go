@@ -188,7 +188,7 @@ func mutantsMain(args []string) int {
 	run := fs.String("run", "", "only the mutants whose names match this regular expression")
 	var o mutantOptions
 	fs.IntVar(&o.p, "p", runtime.GOMAXPROCS(0), "run `N` tests at once")
-	fs.IntVar(&o.n, "n", 1, "run each test `N` times against each mutant")
+	fs.IntVar(&o.n, "n", 1, "run each test `N` times against each mutant; a test that caught it in only some runs shows as TestX(k/N)")
 	fs.BoolVar(&o.race, "race", false, "build with the race detector (slower; mutants are logic bugs)")
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "time limit of one test run")
 	fs.Usage = func() {
@@ -325,7 +325,11 @@ func runMutant(ctx context.Context, root string, m *mutant, o mutantOptions) *mu
 		}
 		r.ran++
 		if t.score < t.test.Points {
-			r.caught = append(r.caught, t.test.Name)
+			name := t.test.Name
+			if fails := len(t.runs) - t.passes; len(t.runs) > 1 && fails < len(t.runs) {
+				name += fmt.Sprintf("(%d/%d)", fails, len(t.runs)) // caught in only some runs
+			}
+			r.caught = append(r.caught, name)
 			r.verdict[t.test.Name] = firstLine(t.verdict)
 		}
 	}
