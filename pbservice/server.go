@@ -43,14 +43,6 @@ type PBServer struct {
 	// END SOLUTION
 }
 
-// BEGIN SOLUTION
-
-// forwardRetry is how long the primary waits before it sends a forward again
-// after the backup did not answer.
-const forwardRetry = 10 * time.Millisecond
-
-// END SOLUTION
-
 // Get is the RPC a clerk sends the primary to read a key. A server that is
 // not the primary answers ErrWrongServer.
 func (pb *PBServer) Get(args *GetArgs, reply *GetReply) error {
@@ -113,6 +105,10 @@ func (pb *PBServer) PutAppend(args *PutAppendArgs, reply *PutAppendReply) error 
 }
 
 // BEGIN SOLUTION
+
+// forwardRetry is how long the primary waits before it sends a forward again
+// after the backup did not answer.
+const forwardRetry = 10 * time.Millisecond
 
 // Forward is the RPC the primary sends its backup: apply this operation
 // before I answer the client. The backup accepts it only from the primary of
