@@ -201,7 +201,7 @@ func (n *Network) plan(e *ClientEnd, server string) callPlan {
 	defer n.mu.Unlock()
 	n.totalCount++
 	n.callIDs++
-	r := n.rand
+	r := n.randLocked(link{e.name, server})
 	f := fate{
 		requestDelay: time.Duration(r.Int64N(int64(ShortDelay))),
 		dropRequest:  r.IntN(100) < DropPercent,

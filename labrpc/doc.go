@@ -92,12 +92,15 @@
 //
 // # Randomness and replay
 //
-// Every random decision (delays, drops, reordering) comes from one source
-// per network, seeded from LABRPC_SEED if it is set and at random otherwise;
-// Seed reports it. Each call draws the same number of values in the same
-// order, so the same seed and the same sequence of calls give the same fault
-// decisions. Concurrent calls may still interleave differently from run to
-// run.
+// Every random decision (delays, drops, reordering) derives from one seed
+// per network, taken from LABRPC_SEED if it is set and at random otherwise;
+// Seed reports it. Each link — a caller name and a server name — has a
+// random stream of its own, seeded from the seed and the two names, and each
+// call draws the same number of values from its link's stream in the same
+// order. So the same seed and the same sequence of calls on a link give the
+// same fault decisions on it, however the calls of other links interleave.
+// Calls on one link from concurrent goroutines may still be ordered
+// differently from run to run.
 //
 // # Cleanup
 //

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"log"
 	"math"
 	mathrand "math/rand/v2"
@@ -52,7 +53,7 @@ type Network struct {
 	waiters    sync.Pool // of *waiter
 
 	mu             sync.Mutex
-	rand           *mathrand.Rand
+	links          map[link]*mathrand.Rand // the fault stream of each caller-server pair
 	reliable       bool
 	longDelays     bool
 	longReordering bool
@@ -78,13 +79,33 @@ func MakeNetwork() *Network {
 	return &Network{
 		seed:     seed,
 		done:     make(chan struct{}),
-		rand:     mathrand.New(mathrand.NewPCG(uint64(seed), 0x70626c6162)),
+		links:    map[link]*mathrand.Rand{},
 		reliable: true,
 		servers:  map[string]*server{},
 		epochs:   map[string]int{},
 		counts:   map[string]*atomic.Int64{},
 		warned:   map[string]bool{},
 	}
+}
+
+// A link is a caller name and a server name. Each link draws its faults
+// from a random stream of its own, seeded from the network's seed and the
+// two names, so the faults between two nodes depend on the calls between
+// them alone, not on how those interleave with other nodes' calls.
+type link struct{ from, to string }
+
+// randLocked returns the fault stream of a link, starting it on first use.
+func (n *Network) randLocked(l link) *mathrand.Rand {
+	r, ok := n.links[l]
+	if !ok {
+		h := fnv.New64a()
+		h.Write([]byte(l.from))
+		h.Write([]byte{0})
+		h.Write([]byte(l.to))
+		r = mathrand.New(mathrand.NewPCG(uint64(n.seed), h.Sum64()))
+		n.links[l] = r
+	}
+	return r
 }
 
 func envSeed() (int64, bool) {
