@@ -3,7 +3,9 @@ package labtest
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,16 +32,24 @@ func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], fi
 		if time.Since(since) < limit {
 			continue
 		}
-		var seeds []string
+		fmt.Fprintf(os.Stderr, "\n%s %s: the virtual clock has not moved for %v of real time.\n%s\n",
+			StallMarker, test, limit, stallExplanation())
 		if r := current.Load(); r != nil {
 			r.mu.Lock()
-			for _, n := range r.networks {
-				seeds = append(seeds, fmt.Sprintf("seed: %d\nreplay: %s", n.Seed(), replayCommand(test, n.Seed())))
-			}
+			networks := slices.Clone(r.networks)
 			r.mu.Unlock()
+			for _, n := range networks {
+				fmt.Fprintf(os.Stderr, "seed: %d\nreplay: %s\n", n.Seed(), replayCommand(test, n.Seed()))
+				seed := n.Seed()
+				path := filepath.Join(ArtifactDir(), artifactName(test, &seed, "diagram", "html"))
+				info := diagramInfo{Test: test, Seed: seed, Replay: replayCommand(test, seed), Failed: true}
+				if err := os.MkdirAll(ArtifactDir(), 0o755); err == nil {
+					if err := writeDiagramFile(path, info, n.Journal(), diagramMaxEvents()); err == nil {
+						fmt.Fprintf(os.Stderr, "diagram: %s\n", path)
+					}
+				}
+			}
 		}
-		fmt.Fprintf(os.Stderr, "\n%s %s: the virtual clock has not moved for %v of real time.\n%s\n%s\n",
-			StallMarker, test, limit, stallExplanation(), strings.Join(seeds, "\n"))
 		fmt.Fprintf(os.Stderr, "Goroutines of the test:\n%s\n", testGoroutines(true))
 		panic(fmt.Sprintf("%s %s: virtual clock frozen (see above)", StallMarker, test))
 	}
@@ -152,34 +162,32 @@ func harnessGoroutine(stack string) bool {
 
 // testGoroutines describes the goroutines that belong to the test: in a
 // bubble, those of the bubble. Goroutines waiting for a mutex and goroutines
-// that are running are listed first, with their stacks; the others are
-// counted by state.
+// that are running come first: they are what stops the clock. The others
+// follow, up to maxStacks in all, since the goroutine holding the lock is
+// among them, asleep or in a call.
 func testGoroutines(bubbleOnly bool) string {
-	var suspects []string
-	counts := map[string]int{}
+	var suspects, others []string
 	for _, g := range strings.Split(allStacks(), "\n\n") {
 		header, _, _ := strings.Cut(g, "\n")
-		if bubbleOnly && !strings.Contains(header, "synctest bubble") {
+		if bubbleOnly && bubbleOf(header) == "" || harnessGoroutine(g) {
 			continue
 		}
-		if strings.Contains(g, "created by pblab/internal/labtest.") {
-			continue // the heartbeat
-		}
 		state := goroutineState(header)
-		switch {
-		case strings.Contains(state, "Mutex"), strings.HasPrefix(state, "running"), strings.HasPrefix(state, "runnable"):
+		if strings.Contains(state, "Mutex") || strings.HasPrefix(state, "running") || strings.HasPrefix(state, "runnable") {
 			suspects = append(suspects, g)
-		default:
-			counts[state]++
+		} else {
+			others = append(others, g)
 		}
 	}
+	all := append(suspects, others...)
 	var b strings.Builder
-	for _, g := range suspects {
+	for i, g := range all {
+		if i == maxStacks {
+			fmt.Fprintf(&b, "(and %d more)\n", len(all)-maxStacks)
+			break
+		}
 		b.WriteString(g)
 		b.WriteString("\n\n")
-	}
-	for state, c := range counts {
-		fmt.Fprintf(&b, "%d goroutine(s) in state %q\n", c, state)
 	}
 	return b.String()
 }
