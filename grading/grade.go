@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"pblab/internal/labtest"
 	"pblab/internal/rubric"
 )
 
@@ -195,6 +196,12 @@ func runTest(ctx context.Context, opts gradeOptions, b *buildResult, test rubric
 		timeout:   opts.timeout,
 		maxOutput: opts.maxOutput,
 		env:       opts.env,
+	}
+	if opts.resultsDir != "" {
+		// Diagrams and other files a failing test writes go beside its log.
+		if dir, err := filepath.Abs(filepath.Join(opts.resultsDir, "artifacts")); err == nil {
+			spec.env = append(slices.Clip(spec.env), labtest.ArtifactDirEnv+"="+dir)
+		}
 	}
 	if opts.realtime {
 		spec.timeout = opts.wallTimeout
