@@ -8,7 +8,7 @@ package pbservice
 // takes no time at all, so a client loop that never sleeps would keep the
 // clock still and "run for 5 seconds" forever. Every loop that runs for a
 // duration therefore sleeps a little per iteration: clientPause (20 ms) in
-// the concurrent phases, crashPause (40 ms) between the crash tests'
+// the concurrent phases, crashPause (50 ms) between the crash tests'
 // operations (MIT's crash tests slept 10 ms). The pause sets how much work a
 // virtual second holds, and so the suite's wall-clock time under the race
 // detector: these values give each crash cycle a few dozen operations per
@@ -35,7 +35,7 @@ import (
 // runs for a duration: in the concurrent phases, and in the crash tests.
 const (
 	clientPause = 20 * time.Millisecond
-	crashPause  = 40 * time.Millisecond
+	crashPause  = 50 * time.Millisecond
 )
 
 const (
