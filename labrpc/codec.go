@@ -31,8 +31,16 @@ type typeCodec struct {
 	// and warned records that the network has said so.
 	unexported []string
 	warned     atomic.Bool
-	pool       sync.Pool // of *copier
+
+	// free holds idle copiers, at most maxFreeCopiers. A sync.Pool would
+	// be emptied by every garbage collection, and rebuilding a copier
+	// costs a type description and a decoding plan.
+	freeMu sync.Mutex
+	free   []*copier
 }
+
+// maxFreeCopiers bounds the idle copiers kept per type.
+const maxFreeCopiers = 64
 
 type copier struct {
 	buf bytes.Buffer
@@ -70,7 +78,13 @@ func (tc *typeCodec) copy(dst, src reflect.Value) (int, error) {
 		dst.Elem().SetZero()
 		return 0, nil
 	}
-	cp, _ := tc.pool.Get().(*copier)
+	var cp *copier
+	tc.freeMu.Lock()
+	if n := len(tc.free); n > 0 {
+		cp = tc.free[n-1]
+		tc.free = tc.free[:n-1]
+	}
+	tc.freeMu.Unlock()
 	if cp == nil {
 		var err error
 		if cp, err = newCopier(tc.t); err != nil {
@@ -79,13 +93,20 @@ func (tc *typeCodec) copy(dst, src reflect.Value) (int, error) {
 	}
 	cp.buf.Reset()
 	if err := cp.enc.EncodeValue(src); err != nil {
-		return 0, err // a broken stream is not returned to the pool
+		return 0, err // a broken stream is not kept
 	}
 	size := cp.buf.Len()
 	if err := cp.dec.DecodeValue(dst); err != nil {
 		return 0, err
 	}
-	tc.pool.Put(cp)
+	if cp.buf.Cap() > 1<<20 {
+		cp.buf = bytes.Buffer{} // don't keep a state transfer's megabytes
+	}
+	tc.freeMu.Lock()
+	if len(tc.free) < maxFreeCopiers {
+		tc.free = append(tc.free, cp)
+	}
+	tc.freeMu.Unlock()
 	return size, nil
 }
 
