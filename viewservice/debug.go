@@ -1,11 +1,6 @@
 package viewservice
 
-import (
-	"fmt"
-	"os"
-	"strings"
-	"time"
-)
+import "pblab/internal/topiclog"
 
 // Topic logs: debugf prints a line only when its topic is turned on with the
 // PBLAB_DEBUG environment variable, for example
@@ -35,44 +30,18 @@ const (
 // vsTopics lists the view service's topics, for PBLAB_DEBUG=vs.
 var vsTopics = []string{topicPing, topicView, topicDead}
 
-// debugTopics is the set of this package's topics turned on; debugOn is
-// false when it is empty, so that debugf returns at once.
+// debugLog is this package's topic log, and debugOn tells whether any of
+// its topics is on: with PBLAB_DEBUG unset, debugf returns at once.
 var (
-	debugTopics = parseDebugTopics(os.Getenv("PBLAB_DEBUG"), "vs", vsTopics)
-	debugOn     = len(debugTopics) > 0
+	debugLog = topiclog.New("vs", vsTopics...)
+	debugOn  = debugLog.Enabled()
 )
 
-// debugf prints one line about node (the server's own name) under topic,
-// if PBLAB_DEBUG turns that topic on. format and args are as for
-// fmt.Printf.
+// debugf prints one line about node under topic, if PBLAB_DEBUG turns that
+// topic on. format and args are as for fmt.Printf.
 func debugf(topic, node, format string, args ...any) {
 	if !debugOn {
 		return
 	}
-	debugPrint(topic, node, format, args)
-}
-
-func debugPrint(topic, node, format string, args []any) {
-	if !debugTopics[topic] {
-		return
-	}
-	line := fmt.Sprintf("%s %-6s %-5s %s\n", time.Now().Format("15:04:05.000000"), node, topic, fmt.Sprintf(format, args...))
-	os.Stderr.WriteString(line) // one write per line, so that lines of concurrent goroutines do not mix
-}
-
-// parseDebugTopics reads a PBLAB_DEBUG value such as "vs,pb" or
-// "ping, fwd", a list separated by commas or spaces, and returns which of
-// topics it turns on: those it names, all of them if it names group, and
-// every topic of every package for "all" (or "1"). Names of other packages'
-// topics are left to those packages.
-func parseDebugTopics(env, group string, topics []string) map[string]bool {
-	on := map[string]bool{}
-	for _, name := range strings.FieldsFunc(strings.ToLower(env), func(r rune) bool { return r == ',' || r == ' ' }) {
-		for _, t := range topics {
-			if name == t || name == group || name == "all" || name == "1" {
-				on[t] = true
-			}
-		}
-	}
-	return on
+	debugLog.Printf(topic, node, format, args...)
 }

@@ -1,0 +1,73 @@
+// Package topiclog prints the lab's topic logs: short, time-stamped lines
+// tagged with a node and a topic, each topic turned on by naming it in the
+// PBLAB_DEBUG environment variable. viewservice and pbservice each wrap one
+// Log in a debugf function of their own (their debug.go); see
+// docs/debugging.md, "Topic logs".
+package topiclog
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// EnvVar names the environment variable that turns topics on.
+const EnvVar = "PBLAB_DEBUG"
+
+// A Log is the topic log of one package. It keeps no other state than the
+// topics turned on, so one Log serves every test of a package.
+type Log struct {
+	on map[string]bool
+	w  io.Writer
+}
+
+// New returns the log of a package whose topics are topics and whose group
+// name (which turns all of them on) is group, with the topics that
+// PBLAB_DEBUG turns on, writing to standard error.
+func New(group string, topics ...string) *Log {
+	return &Log{on: Parse(os.Getenv(EnvVar), group, topics), w: os.Stderr}
+}
+
+// Enabled reports whether any topic of the log is on. A caller on a hot
+// path tests it before building a line's arguments.
+func (l *Log) Enabled() bool { return len(l.on) > 0 }
+
+// Printf prints one line about node under topic, if the topic is on:
+// the time (virtual time in tests, as on the message diagram's axis), the
+// node, the topic, and the message formatted as by fmt.Printf.
+func (l *Log) Printf(topic, node, format string, args ...any) {
+	if !l.on[topic] {
+		return
+	}
+	line := fmt.Sprintf("%s %-6s %-5s %s\n", time.Now().Format("15:04:05.000000"), node, topic, fmt.Sprintf(format, args...))
+	io.WriteString(l.w, line) // one write per line, so that lines of concurrent goroutines do not mix
+}
+
+// Redirect makes the log write to w with the given topics on, and returns a
+// function that undoes it. Tests use it to capture lines.
+func (l *Log) Redirect(w io.Writer, topics ...string) (undo func()) {
+	saved, savedW := l.on, l.w
+	l.on, l.w = map[string]bool{}, w
+	for _, t := range topics {
+		l.on[t] = true
+	}
+	return func() { l.on, l.w = saved, savedW }
+}
+
+// Parse reads a PBLAB_DEBUG value such as "vs,pb" or "ping, fwd", a list
+// separated by commas or spaces, and returns which of topics it turns on:
+// those it names, all of them if it names group, and all of them for "all"
+// (or "1"). Names of other packages' topics are left to those packages.
+func Parse(env, group string, topics []string) map[string]bool {
+	on := map[string]bool{}
+	for _, name := range strings.FieldsFunc(strings.ToLower(env), func(r rune) bool { return r == ',' || r == ' ' }) {
+		for _, t := range topics {
+			if name == t || name == group || name == "all" || name == "1" {
+				on[t] = true
+			}
+		}
+	}
+	return on
+}

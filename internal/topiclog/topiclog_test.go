@@ -1,0 +1,60 @@
+package topiclog
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"pblab/internal/labtest"
+)
+
+func TestParse(t *testing.T) {
+	topics := []string{"ping", "view", "dead"}
+	all := map[string]bool{"ping": true, "view": true, "dead": true}
+	for _, tc := range []struct {
+		env  string
+		want map[string]bool
+	}{
+		{"", map[string]bool{}},
+		{"vs", all},
+		{"all", all},
+		{"1", all},
+		{"view,pb", map[string]bool{"view": true}},
+		{" Ping  fwd", map[string]bool{"ping": true}},
+		{"pb,fwd,xfer", map[string]bool{}},
+	} {
+		assert.Equal(t, tc.want, Parse(tc.env, "vs", topics), "PBLAB_DEBUG=%q: the topics it turns on", tc.env)
+	}
+}
+
+// A line carries the time (virtual in tests), the node, the topic and the
+// text; topics that are off print nothing.
+func TestPrintf(t *testing.T) {
+	var out strings.Builder
+	labtest.Run(t, func(t *testing.T) {
+		l := New("vs", "ping", "view")
+		defer l.Redirect(&out, "view")()
+		l.Printf("view", "vs", "view %d: primary %s, backup %s", 3, "s2", "s3")
+		l.Printf("ping", "vs", "not shown: topic off")
+	})
+	assert.Equal(t, "00:00:00.000000 vs     view  view 3: primary s2, backup s3\n", out.String())
+}
+
+// With no topic on, a log reports itself disabled, so that callers skip
+// building a line's arguments.
+func TestEnabled(t *testing.T) {
+	t.Setenv(EnvVar, "")
+	assert.False(t, New("vs", "ping").Enabled(), "no topic on: the log is off")
+	t.Setenv(EnvVar, "vs")
+	assert.True(t, New("vs", "ping").Enabled(), "PBLAB_DEBUG=vs turns on the view service's topics")
+}
+
+func BenchmarkPrintfOff(b *testing.B) {
+	l := &Log{on: map[string]bool{}}
+	for b.Loop() {
+		if l.Enabled() {
+			l.Printf("view", "vs", "view %d", 3)
+		}
+	}
+}
