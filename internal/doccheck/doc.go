@@ -40,7 +40,10 @@
 // is skipped if the go command is not on the PATH.
 //
 // Chinese editions. Each page of docs/zh/ has an English page of the same
-// name in docs/ and starts with a link back to it ([English](../name.md)).
+// name in docs/ and starts with a link back to it ([English](../name.md));
+// each student-facing English page (README, concepts, labrpc, Part A,
+// Part B, debugging) has a Chinese edition and starts with a link to it
+// ([中文版](zh/name.md)).
 //
 // Mermaid sequence diagrams. In a sequenceDiagram, message and note text
 // ends at ';' or '#': what follows is parsed as a statement of its own, and

@@ -392,8 +392,13 @@ func firstLine(t *testing.T, root, rel string) string {
 	return ""
 }
 
+// studentPages are the English pages in docs/ written for students; each has
+// a Chinese edition of the same name in docs/zh/.
+var studentPages = []string{"README.md", "concepts.md", "labrpc.md", "part-a-viewservice.md", "part-b-pbservice.md", "debugging.md"}
+
 // TestChineseEditions checks that each Chinese page has its English page and
-// links back to it on its first line.
+// links back to it on its first line, and that each student-facing English
+// page has a Chinese edition and links to it on its first line.
 func TestChineseEditions(t *testing.T) {
 	root := moduleRoot(t)
 	zh, err := filepath.Glob(filepath.Join(root, "docs", "zh", "*.md"))
@@ -404,6 +409,16 @@ func TestChineseEditions(t *testing.T) {
 		assert.NoError(t, err, "docs/zh/%s has no English page docs/%s (%s)", name, name, rule)
 		assert.Contains(t, firstLine(t, root, "docs/zh/"+name), "](../"+name+")",
 			"docs/zh/%s must start with a link to its English page, [English](../%s) (%s)", name, name, rule)
+	}
+	for _, name := range studentPages {
+		if _, err := os.Stat(filepath.Join(root, "docs", name)); err != nil {
+			assert.Fail(t, "docs/"+name+" is missing", rule)
+			continue
+		}
+		_, err := os.Stat(filepath.Join(root, "docs", "zh", name))
+		assert.NoError(t, err, "docs/%s has no Chinese edition docs/zh/%s (%s)", name, name, rule)
+		assert.Contains(t, firstLine(t, root, "docs/"+name), "](zh/"+name+")",
+			"docs/%s must start with a link to its Chinese edition, [中文版](zh/%s) (%s)", name, name, rule)
 	}
 }
 
