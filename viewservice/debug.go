@@ -17,8 +17,8 @@ import "pblab/internal/topiclog"
 //
 // PBLAB_DEBUG is read once, when the program starts. With it unset, a call
 // of debugf costs a test of one bool (plus building its arguments), so calls
-// may stay in the code. To add a topic of your own, add a constant below and
-// list it in vsTopics. See docs/debugging.md, "Topic logs".
+// may stay in the code. Do not change this file: the grader uses its own
+// copy, so log under the topics below. See docs/debugging.md, "Topic logs".
 
 // The view service's topics; "vs" turns on all of them.
 const (
