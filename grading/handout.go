@@ -117,59 +117,34 @@ func writeHandout(root, dst string) (*handoutStats, error) {
 		return nil, fmt.Errorf("%s exists and is not empty", dst)
 	}
 	stats := &handoutStats{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if path == dst {
-			return filepath.SkipDir
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if rel == "." {
-			return os.MkdirAll(dst, 0o755)
-		}
-		if !inHandout(rel, d) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		target := filepath.Join(dst, filepath.FromSlash(rel))
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if strings.HasSuffix(rel, ".go") {
-			stripped, found, err := stripSolution(rel, data)
-			if err != nil {
-				return err
-			}
-			if found > 0 {
-				stats.regions += found
-				stats.stripped = append(stats.stripped, rel)
-				data = stripped
-			}
-			if hasMarkerLine(data) {
-				return fmt.Errorf("%s: a solution marker survived stripping", rel)
-			}
-		}
-		mode := os.FileMode(0o644)
-		if info, err := d.Info(); err == nil && info.Mode()&0o111 != 0 {
-			mode = 0o755
-		}
+	dstRel, err := filepath.Rel(root, dst)
+	if err != nil {
+		dstRel = ""
+	}
+	dstRel = filepath.ToSlash(dstRel)
+	skip := func(rel string, d fs.DirEntry) bool {
+		return rel == dstRel || !inHandout(rel, d) // a handout written inside the tree is not copied into itself
+	}
+	edit := func(rel string, data []byte) ([]byte, error) {
 		stats.files++
-		return os.WriteFile(target, data, mode)
-	})
+		if !strings.HasSuffix(rel, ".go") {
+			return data, nil
+		}
+		stripped, found, err := stripSolution(rel, data)
+		if err != nil {
+			return nil, err
+		}
+		if found > 0 {
+			stats.regions += found
+			stats.stripped = append(stats.stripped, rel)
+			data = stripped
+		}
+		if hasMarkerLine(data) {
+			return nil, fmt.Errorf("%s: a solution marker survived stripping", rel)
+		}
+		return data, nil
+	}
+	err = copyTree(root, dst, skip, edit)
 	if err != nil {
 		return nil, err
 	}

@@ -85,7 +85,7 @@ func TestHostileSubmissions(t *testing.T) {
 			require.NoError(t, copyTree(root, student, func(rel string, d fs.DirEntry) bool {
 				return skipJunk(rel, d) || rel == "grading/testdata" || rel == "grading/mutants" ||
 					strings.HasPrefix(rel, "grading/") && strings.HasSuffix(rel, "_test.go")
-			}))
+			}, nil))
 			applyFixture(t, filepath.Join("testdata", "hostile", c.fixture), student)
 			if c.prepare != nil {
 				c.prepare(t, student)

@@ -48,7 +48,7 @@ func prepareSubmission(src, official, dst string) ([]string, error) {
 			src = root
 		}
 	}
-	if err := copyTree(src, dst, skipJunk); err != nil {
+	if err := copyTree(src, dst, skipJunk, nil); err != nil {
 		return nil, fmt.Errorf("copying the submission: %w", err)
 	}
 
@@ -196,8 +196,9 @@ func skipJunk(rel string, d fs.DirEntry) bool {
 }
 
 // copyTree copies the regular files under src to dst, except those skip
-// rejects. Symbolic links are not followed.
-func copyTree(src, dst string, skip func(rel string, d fs.DirEntry) bool) error {
+// rejects, passing the contents of each through edit unless edit is nil.
+// Symbolic links are not followed.
+func copyTree(src, dst string, skip func(rel string, d fs.DirEntry) bool, edit func(rel string, data []byte) ([]byte, error)) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -223,6 +224,11 @@ func copyTree(src, dst string, skip func(rel string, d fs.DirEntry) bool) error 
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
+		}
+		if edit != nil {
+			if data, err = edit(rel, data); err != nil {
+				return err
+			}
 		}
 		mode := os.FileMode(0o644)
 		if info, err := d.Info(); err == nil && info.Mode()&0o111 != 0 {
