@@ -259,6 +259,42 @@ func (c *cluster) note(format string, args ...any) {
 // crasher kills a random server of names, waits a second, restarts it, and
 // waits another second, until stop is closed; at most one server is down at
 // a time. Run it in a goroutine of its own; it closes done when it ends.
+// startCrashLoop starts s1, s2 and s3, waits for a primary and a backup,
+// and starts the crasher under the scenario's title. The function it
+// returns stops the crasher, with every server running again.
+func (c *cluster) startCrashLoop(title string) (stop func()) {
+	c.t.Helper()
+	servers := []string{"s1", "s2", "s3"}
+	for _, s := range servers {
+		c.start(s)
+	}
+	c.requirePair(10)
+	time.Sleep(deadtime)
+
+	c.note("%s", title)
+	stopCh, done := make(chan struct{}), make(chan struct{})
+	go c.crasher(servers, c.testRand(0), stopCh, done)
+	return func() {
+		close(stopCh)
+		<-done
+	}
+}
+
+// assertGetBlocks checks that a Get of key does not return within 2 s,
+// because no server may serve it (because says what makes that so). The
+// Get never returns; Run ends it with the network.
+func (c *cluster) assertGetBlocks(ck *Clerk, key, because string) {
+	c.t.Helper()
+	got := make(chan string, 1)
+	go func() { got <- ck.Get(key) }()
+	select {
+	case v := <-got:
+		assert.Fail(c.t, why(ruleNoStateNoLead, docTransfer,
+			"Get(%q) returned %q although %s", key, v, because))
+	case <-time.After(2 * time.Second):
+	}
+}
+
 func (c *cluster) crasher(names []string, rng *rand.Rand, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	for {

@@ -97,14 +97,7 @@ func TestBasicFail(t *testing.T) {
 		c.kill("s2")
 		c.start("s3")
 		time.Sleep(time.Second)
-		got := make(chan string, 1)
-		go func() { got <- ck.Get("1") }() // never returns; Run ends it with the network
-		select {
-		case v := <-got:
-			assert.Fail(t, why(ruleNoStateNoLead, docTransfer,
-				"Get returned %q although no server that holds the state is alive: s3 started empty after both s1 and s2 died", v))
-		case <-time.After(2 * time.Second):
-		}
+		c.assertGetBlocks(ck, "1", "no server that holds the state is alive: s3 started empty after both s1 and s2 died")
 	})
 }
 
@@ -353,16 +346,7 @@ func TestRepeatedCrash(t *testing.T) {
 	labtest.Run(t, func(t *testing.T) {
 		c := newCluster(t, true)
 		time.Sleep(time.Second)
-		servers := []string{"s1", "s2", "s3"}
-		for _, s := range servers {
-			c.start(s)
-		}
-		c.requirePair(10)
-		time.Sleep(deadtime)
-
-		c.note("Repeated failures/restarts")
-		stop, crasherDone := make(chan struct{}), make(chan struct{})
-		go c.crasher(servers, c.testRand(0), stop, crasherDone)
+		stopCrashing := c.startCrashLoop("Repeated failures/restarts")
 
 		var wg sync.WaitGroup
 		for i := range 2 {
@@ -390,8 +374,7 @@ func TestRepeatedCrash(t *testing.T) {
 		}
 		require.True(t, waitGroup(&wg, 20*time.Second+opDeadline), why(ruleRetry, docClerk,
 			"the clients had not finished %v after the 20 s of the run (the view is %+v)", opDeadline, c.view()))
-		close(stop)
-		<-crasherDone
+		stopCrashing()
 		c.note("... Put/Gets done ...")
 
 		ck := c.clerk()
@@ -404,16 +387,7 @@ func TestRepeatedCrashUnreliable(t *testing.T) {
 	labtest.Run(t, func(t *testing.T) {
 		c := newCluster(t, false) // the whole network, restarted servers included
 		time.Sleep(time.Second)
-		servers := []string{"s1", "s2", "s3"}
-		for _, s := range servers {
-			c.start(s)
-		}
-		c.requirePair(10)
-		time.Sleep(deadtime)
-
-		c.note("Repeated failures/restarts with concurrent updates to same key; unreliable")
-		stop, crasherDone := make(chan struct{}), make(chan struct{})
-		go c.crasher(servers, c.testRand(0), stop, crasherDone)
+		stopCrashing := c.startCrashLoop("Repeated failures/restarts with concurrent updates to same key; unreliable")
 
 		counts := make([]int, 2)
 		var wg sync.WaitGroup
@@ -431,8 +405,7 @@ func TestRepeatedCrashUnreliable(t *testing.T) {
 		}
 		require.True(t, waitGroup(&wg, 20*time.Second+opDeadline), why(ruleRetry, docClerk,
 			"the clients had not finished %v after the 20 s of the run (the view is %+v)", opDeadline, c.view()))
-		close(stop)
-		<-crasherDone
+		stopCrashing()
 		c.note("... Appends done ...")
 
 		ck := c.clerk()
