@@ -147,7 +147,7 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 	}
 	n.totalBytes.Add(int64(size))
 	if c.rec {
-		c.event(EventReply, size, preview(replyv))
+		c.message(EventReply, size, replyv.Elem())
 	}
 	return true
 }
@@ -170,7 +170,7 @@ func (c *call) event(kind EventKind, size int, detail string) {
 func (c *call) sent(args reflect.Value, size int) {
 	c.n.totalBytes.Add(int64(size))
 	if c.rec {
-		c.event(EventSend, size, preview(args))
+		c.message(EventSend, size, args)
 	}
 }
 

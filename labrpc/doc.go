@@ -125,6 +125,12 @@
 // Every call's events start with EventSend and end with one of EventReply,
 // EventDropRequest, EventDropReply or EventFail; see EventKind.
 //
+// Detail renders a message for a person to read. A program that needs facts
+// about messages sets a describer with Describe: a function that the
+// network calls with each send's args and each reply, as typed values, and
+// whose result it keeps in the event's Info (the diagram of a test learns
+// the views a view service handed out this way).
+//
 // # Counting
 //
 // GetCount(name) counts the requests delivered to handlers of servers

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,6 +54,10 @@ type Event struct {
 	Method string // "Service.Method"
 	Size   int    // encoded bytes of the args (send) or the reply (reply)
 	Detail string // a short rendering of the args or reply, or the reason
+
+	// Info is what the network's describer (see Describe) made of the
+	// message of a send or a reply; nil without one.
+	Info any
 }
 
 func (e Event) String() string {
@@ -89,6 +94,8 @@ type Journal struct {
 }
 
 type journal struct {
+	describe atomic.Pointer[func(svcMeth string, msg any) any] // nil: no describer
+
 	mu      sync.Mutex
 	ring    []Event
 	next    int // where the next event goes once ring is full
@@ -111,6 +118,26 @@ func (j *journal) add(e Event) {
 // are not recorded.
 func (n *Network) Record(on bool) { n.recording.Store(on) }
 
+// Describe sets the network's describer: while the journal is on, f is
+// called with the message of every send (the args) and of every reply (the
+// reply the caller received), and what it returns is kept in the event's
+// Info, so that a reader of the journal gets typed facts about a message
+// (the view a view service handed out, say) instead of parsing Detail.
+//
+// msg is the message itself, not a pointer to it, as the caller passed or
+// received it; svcMeth is the call's "Service.Method". f runs on the
+// caller's goroutine, inside Call, before Call returns: it must not change
+// msg, and should return a small value of its own rather than msg. A nil f
+// removes the describer. The journal keeps what f returns as it is; with
+// the journal off, f is not called.
+func (n *Network) Describe(f func(svcMeth string, msg any) any) {
+	if f == nil {
+		n.journal.describe.Store(nil)
+		return
+	}
+	n.journal.describe.Store(&f)
+}
+
 // Journal returns a copy of the events recorded so far.
 func (n *Network) Journal() Journal {
 	j := &n.journal
@@ -128,6 +155,16 @@ func (n *Network) Note(node, text string) {
 	if n.recording.Load() {
 		n.journal.add(Event{Time: time.Now(), Kind: EventNote, From: node, Detail: text})
 	}
+}
+
+// message journals the send or the reply of a call: its size, its
+// preview, and what the describer makes of it.
+func (c *call) message(kind EventKind, size int, msg reflect.Value) {
+	e := Event{Time: time.Now(), Kind: kind, Call: c.p.id, From: c.e.name, To: c.server, Method: c.svcMeth, Size: size, Detail: preview(msg)}
+	if f := c.n.journal.describe.Load(); f != nil && msg.IsValid() {
+		e.Info = (*f)(c.svcMeth, msg.Interface())
+	}
+	c.n.journal.add(e)
 }
 
 // noteLocked records a network event; n.mu is held.

@@ -1,6 +1,7 @@
 package labrpc_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -257,5 +258,56 @@ func TestJournalOff(t *testing.T) {
 		require.Len(t, j.Events, 1, "Record(true): events are recorded again (%s)", docJournal)
 		assert.Equal(t, "on again", j.Events[0].Detail, "Record(true): events are recorded again (%s)", docJournal)
 		assert.Equal(t, labrpc.EventNote, j.Events[0].Kind, "a note is journaled as a note (%s)", docJournal)
+	})
+}
+
+// A describer sees each send's args and each reply as typed values, and
+// what it returns is the event's Info; it is not called with the journal
+// off.
+func TestJournalDescribe(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		net := labtest.NewNetwork(t)
+		addSvc(t, net, "s")
+		calls := 0
+		net.Describe(func(svcMeth string, msg any) any {
+			calls++
+			switch m := msg.(type) {
+			case Args:
+				return fmt.Sprintf("%s args %d", svcMeth, m.N)
+			case Reply:
+				return fmt.Sprintf("%s reply %d", svcMeth, m.N)
+			}
+			return fmt.Sprintf("%s: unexpected %T", svcMeth, msg)
+		})
+		end := net.MakeEnd("c")
+		require.True(t, end.Call("s", "Svc.Echo", &Args{N: 7}, &Reply{}), "a reliable call must succeed (%s)", docContract)
+		require.True(t, end.Call("s", "Svc.EchoValue", Args{N: 8}, &Reply{}), "a reliable call must succeed (%s)", docContract)
+		require.False(t, end.Call("nobody", "Svc.Echo", &Args{N: 9}, &Reply{}), "a call to an unknown server fails (%s)", docContract)
+
+		infos := map[string]any{}
+		for _, e := range net.Journal().Events {
+			if e.Call != 0 {
+				infos[fmt.Sprintf("#%d %s", e.Call, e.Kind)] = e.Info
+			}
+		}
+		assert.Equal(t, map[string]any{
+			"#1 send": "Svc.Echo args 7", "#1 deliver": nil, "#1 reply": "Svc.Echo reply 7",
+			"#2 send": "Svc.EchoValue args 8", "#2 deliver": nil, "#2 reply": "Svc.EchoValue reply 8",
+			"#3 send": "Svc.Echo args 9", "#3 fail": nil,
+		}, infos, "a send's Info describes the args, a reply's the reply, as values whether passed by pointer or not; "+
+			"other events have none (%s)", docJournal)
+
+		net.Record(false)
+		end.Call("s", "Svc.Echo", &Args{N: 10}, &Reply{})
+		assert.Equal(t, 5, calls, "with the journal off, the describer is not called (%s)", docJournal)
+
+		net.Record(true)
+		net.Describe(nil)
+		end.Call("s", "Svc.Echo", &Args{N: 11}, &Reply{})
+		for _, e := range net.Journal().Events {
+			if e.Call > 3 {
+				assert.Nil(t, e.Info, "Describe(nil) removes the describer: %s (%s)", e, docJournal)
+			}
+		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/diagram"
 	"pblab/internal/labtest"
 	"pblab/labrpc"
 )
@@ -175,6 +176,24 @@ func (l *viewLog) history() string {
 // vsName is the view service's name on the network.
 const vsName = "vs"
 
+// viewDiagram tells the message diagram of a failing test which server is
+// the view service and which messages carry a view.
+var viewDiagram = diagram.Description{
+	ViewServices: []string{vsName},
+	View: func(msg any) (diagram.View, bool) {
+		var v View
+		switch r := msg.(type) {
+		case PingReply:
+			v = r.View
+		case GetReply:
+			v = r.View
+		default:
+			return diagram.View{}, false
+		}
+		return diagram.View{Viewnum: v.Viewnum, Primary: v.Primary, Backup: v.Backup}, true
+	},
+}
+
 // A cluster is a view service and the servers that ping it, as a scenario
 // drives them. The servers are clerks that ping as a key/value server
 // would; every view they or Get see goes through the invariant checker.
@@ -190,6 +209,7 @@ type cluster struct {
 func scenario(t *testing.T, body func(c *cluster)) {
 	labtest.Run(t, func(t *testing.T) {
 		net := labtest.NewNetwork(t)
+		labtest.Describe(t, net, viewDiagram)
 		vs := StartServer(net, vsName)
 		labtest.Teardown(t, vs.Kill)
 		body(&cluster{t: t, net: net, vs: vs, ck: MakeClerk(net, "", vsName), log: newViewLog(t)})

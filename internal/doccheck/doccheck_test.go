@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"pblab/internal/labenv"
 )
 
 // rule names where the conventions this test enforces are written down.
@@ -42,19 +44,12 @@ type codeBlock struct {
 	text string
 }
 
-// moduleRoot finds the directory holding go.mod, above the test's own.
+// moduleRoot returns the root of the module the test runs in.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "no go.mod above the test's directory")
-		dir = parent
-	}
+	root, err := labenv.ModuleRoot(".")
+	require.NoError(t, err, "the docs check runs inside the lab's tree")
+	return root
 }
 
 // guidePages returns README.md and every .md file under docs/, as slash

@@ -7,8 +7,8 @@
 //     is blocked on a channel, a sleep or a timer. A goroutine waiting for a
 //     sync.Mutex that another holds across a sleep or an RPC, or a goroutine
 //     that loops without ever blocking, stops it for good. A watchdog outside
-//     the test sees the clock stand still for StallTimeout of real time and
-//     ends the run, naming the goroutines involved;
+//     the test sees the clock stand still for labenv.StallTimeout of real
+//     time and ends the run, naming the goroutines involved;
 //   - no progress: a livelock (clerks retrying forever) lets virtual time run
 //     without bound. Each test has a cap on its virtual duration (MaxVirtual);
 //     past it, the test fails with "no progress" and its networks are
@@ -19,15 +19,15 @@
 // waits (in virtual time) for the test's goroutines to end, and checks that
 // none is left behind: synctest does that in virtual time, goleak on the
 // wall clock. A failing test prints its network's seed and the command that
-// replays it.
+// replays it, and writes the message diagram of each of its networks
+// (internal/diagram); Describe tells the diagram what a network's messages
+// mean.
 package labtest
 
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,20 +37,13 @@ import (
 
 	"go.uber.org/goleak"
 
+	"pblab/internal/diagram"
+	"pblab/internal/labenv"
 	"pblab/labrpc"
 )
 
 // DefaultMaxVirtual is the default cap on a test's duration.
 const DefaultMaxVirtual = 120 * time.Second
-
-// DefaultStallTimeout is how long, in real time, the virtual clock may stand
-// still before the watchdog ends the test. PBLAB_STALL_TIMEOUT overrides it.
-const DefaultStallTimeout = 20 * time.Second
-
-// StallMarker starts the line the watchdog prints when it ends a test whose
-// clock froze; the grader looks for it and re-runs such a test on the wall
-// clock.
-const StallMarker = "pblab: STALL:"
 
 // heartbeat is how often, in virtual time, the clock is published to the
 // watchdog and the cap is checked.
@@ -63,21 +56,6 @@ const settleTime = 5 * time.Second
 // abortGrace is how long a test that ran past its cap has to end, its
 // networks cleaned up, before Run gives up on it and stops the test binary.
 const abortGrace = 20 * time.Second
-
-// Realtime reports whether tests run on the wall clock (PBLAB_REALTIME=1).
-func Realtime() bool {
-	v, _ := strconv.ParseBool(os.Getenv("PBLAB_REALTIME"))
-	return v
-}
-
-// StallTimeout returns the watchdog's limit: PBLAB_STALL_TIMEOUT (a Go
-// duration such as "30s") if set, DefaultStallTimeout otherwise.
-func StallTimeout() time.Duration {
-	if d, err := time.ParseDuration(os.Getenv("PBLAB_STALL_TIMEOUT")); err == nil && d > 0 {
-		return d
-	}
-	return DefaultStallTimeout
-}
 
 // An Option changes how Run runs a test.
 type Option func(*options)
@@ -95,9 +73,15 @@ type run struct {
 	t         *testing.T
 	realtime  bool
 	mu        sync.Mutex
-	networks  []*labrpc.Network
+	networks  []network // in the order NewNetwork made them
 	teardowns []func()
 	aborted   atomic.Bool
+}
+
+// network is one of a test's networks, with what its diagram needs to know.
+type network struct {
+	*labrpc.Network
+	description diagram.Description
 }
 
 var runs sync.Map // *testing.T (as seen by the body) -> *run
@@ -120,7 +104,7 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if Realtime() {
+	if labenv.Realtime() {
 		runRealtime(t, body, o)
 		return
 	}
@@ -306,9 +290,30 @@ func NewNetwork(t *testing.T) *labrpc.Network {
 	n := labrpc.MakeNetwork()
 	n.Record(true)
 	r.mu.Lock()
-	r.networks = append(r.networks, n)
+	r.networks = append(r.networks, network{Network: n})
 	r.mu.Unlock()
 	return n
+}
+
+// Describe tells the harness what the messages of net, a network the test
+// made with NewNetwork, mean: which servers are view services and which
+// messages carry a view. It installs d on net, and the diagram of net
+// draws the view services' lanes first and marks every new view. Each
+// part's tests describe their own services; without a description, the
+// diagram shows every server alike and no views.
+func Describe(t *testing.T, net *labrpc.Network, d diagram.Description) {
+	t.Helper()
+	r := current(t)
+	r.mu.Lock()
+	i := slices.IndexFunc(r.networks, func(n network) bool { return n.Network == net })
+	if i >= 0 {
+		r.networks[i].description = d
+	}
+	r.mu.Unlock()
+	if i < 0 {
+		panic("labtest: " + t.Name() + " describes a network that NewNetwork did not make")
+	}
+	d.Install(net)
 }
 
 // Teardown registers f to run when the test body returns, before Run cleans
@@ -330,7 +335,7 @@ func Failed(t *testing.T) bool {
 // reportFailure prints the line "seed: N" and the command that replays the
 // test with that seed. LABRPC_SEED seeds every network of a test alike, so a
 // test with several networks replays exactly only if they shared one seed.
-func (r *run) reportFailure(networks []*labrpc.Network) {
+func (r *run) reportFailure(networks []network) {
 	if len(networks) == 0 {
 		return
 	}
@@ -348,7 +353,7 @@ func (r *run) reportFailure(networks []*labrpc.Network) {
 // replayCommand is the command that re-runs test with the same seed.
 func replayCommand(test string, seed int64) string {
 	env := fmt.Sprintf("LABRPC_SEED=%d", seed)
-	if Realtime() {
+	if labenv.Realtime() {
 		env += " PBLAB_REALTIME=1"
 	}
 	pattern := "^" + strings.ReplaceAll(test, "/", "$/^") + "$"
@@ -362,16 +367,5 @@ func packageDir() string {
 	if err != nil {
 		return "."
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			rel, err := filepath.Rel(dir, wd)
-			if err != nil || rel == "." {
-				return "."
-			}
-			return "./" + filepath.ToSlash(rel)
-		}
-		if filepath.Dir(dir) == dir {
-			return "."
-		}
-	}
+	return labenv.PackageDir(wd)
 }

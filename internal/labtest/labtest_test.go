@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/labenv"
 	"pblab/labsync"
 )
 
@@ -29,6 +31,10 @@ var scenarios = map[string]func(t *testing.T){
 	// for it: the virtual clock freezes.
 	"mutex-stall": func(t *testing.T) {
 		Run(t, func(t *testing.T) {
+			net := NewNetwork(t)
+			Describe(t, net, description)
+			require.NoError(t, net.AddServer("vs", &ViewServer{}))
+			net.MakeEnd("s1").Call("vs", "ViewServer.Ping", &PingArgs{Me: "s1"}, &PingReply{})
 			var mu sync.Mutex
 			counter := 0
 			locked := make(chan struct{})
@@ -143,7 +149,7 @@ func runScenario(t *testing.T, name string, env ...string) (string, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run", "^TestScenario$", "-test.count", "1", "-test.v")
-	cmd.Env = append(os.Environ(), scenarioEnv+"="+name, ArtifactDirEnv+"="+t.TempDir(), "PBLAB_REALTIME=")
+	cmd.Env = append(os.Environ(), scenarioEnv+"="+name, labenv.ArtifactDirEnv+"="+t.TempDir(), "PBLAB_REALTIME=")
 	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, ctx.Err(), "the scenario %q must end by itself; output:\n%s", name, out)
@@ -159,13 +165,19 @@ func TestWatchdogFrozenClock(t *testing.T) {
 	out, passed := runScenario(t, "mutex-stall", "PBLAB_STALL_TIMEOUT=2s")
 	assert.False(t, passed, "a frozen clock must fail the run; output:\n%s", out)
 	assert.Less(t, time.Since(start), time.Minute, "the watchdog must end the run soon after PBLAB_STALL_TIMEOUT")
-	assert.Contains(t, out, StallMarker+" TestScenario", "the report starts with the stall marker and the test's name")
+	assert.Contains(t, out, labenv.StallMarker+" TestScenario", "the report starts with the stall marker and the test's name")
 	assert.Contains(t, out, "the virtual clock has not moved for 2s of real time", "the report says what happened")
 	assert.Contains(t, out, "a goroutine waits in sync.Mutex.Lock", "the report explains the cause")
 	assert.Contains(t, out, "use labsync.Mutex", "the report says how to fix it")
 	assert.Contains(t, out, "PBLAB_REALTIME=1", "the report says how to run the test on the wall clock")
 	assert.Regexp(t, `goroutine \d+ \[sync\.Mutex\.Lock`, out, "the report lists the goroutine waiting for the mutex")
 	assert.Contains(t, out, "holdMutexWaiting", "the report shows the waiting goroutine's stack")
+	assert.Regexp(t, `(?m)^seed: \d+$`, out, "the report gives the network's seed")
+	paths := regexp.MustCompile(`(?m)^diagram: (.+)$`).FindStringSubmatch(out)
+	require.NotNil(t, paths, "the report gives the path of the network's diagram")
+	page, err := os.ReadFile(paths[1])
+	require.NoError(t, err, "the diagram of a frozen test is written")
+	assert.Contains(t, string(page), `{"name":"vs","role":"viewservice"}`, "the diagram of a frozen test is drawn as any other")
 }
 
 // The same scenario with labsync.Mutex runs: its waiters are durably

@@ -3,12 +3,13 @@ package labtest
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"pblab/internal/labenv"
 )
 
 // watchdog runs outside the bubble, on the wall clock, until finished is
@@ -16,7 +17,7 @@ import (
 // it sees and ends the test binary: nothing else can end a test whose clock
 // is frozen.
 func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], finished <-chan struct{}) {
-	limit := StallTimeout()
+	limit := labenv.StallTimeout()
 	poll := min(limit/10, time.Second)
 	last, since := clock.Load(), time.Now()
 	for {
@@ -33,25 +34,22 @@ func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], fi
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "\n%s %s: the virtual clock has not moved for %v of real time.\n%s\n",
-			StallMarker, test, limit, stallExplanation())
+			labenv.StallMarker, test, limit, stallExplanation())
 		if r := current.Load(); r != nil {
 			r.mu.Lock()
 			networks := slices.Clone(r.networks)
 			r.mu.Unlock()
-			for _, n := range networks {
+			for i, n := range networks {
 				fmt.Fprintf(os.Stderr, "seed: %d\nreplay: %s\n", n.Seed(), replayCommand(test, n.Seed()))
-				seed := n.Seed()
-				path := filepath.Join(ArtifactDir(), artifactName(test, &seed, "diagram", "html"))
-				info := diagramInfo{Test: test, Seed: seed, Replay: replayCommand(test, seed), Failed: true}
-				if err := os.MkdirAll(ArtifactDir(), 0o755); err == nil {
-					if err := writeDiagramFile(path, info, n.Journal(), diagramMaxEvents()); err == nil {
-						fmt.Fprintf(os.Stderr, "diagram: %s\n", path)
-					}
+				if path, err := writeDiagram(test, n, diagramKind(i), true, false); err != nil {
+					fmt.Fprintf(os.Stderr, "labtest: could not write the message diagram: %v\n", err)
+				} else {
+					fmt.Fprintf(os.Stderr, "%s: %s\n", diagramKind(i), path)
 				}
 			}
 		}
 		fmt.Fprintf(os.Stderr, "Goroutines of the test:\n%s\n", testGoroutines(true))
-		panic(fmt.Sprintf("%s %s: virtual clock frozen (see above)", StallMarker, test))
+		panic(fmt.Sprintf("%s %s: virtual clock frozen (see above)", labenv.StallMarker, test))
 	}
 }
 

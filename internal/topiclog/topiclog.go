@@ -17,7 +17,8 @@ import (
 const EnvVar = "PBLAB_DEBUG"
 
 // A Log is the topic log of one package. It keeps no other state than the
-// topics turned on, so one Log serves every test of a package.
+// topics turned on, fixed when it is made, so one Log serves every test of
+// a package, from any goroutine.
 type Log struct {
 	on map[string]bool
 	w  io.Writer
@@ -27,7 +28,12 @@ type Log struct {
 // name (which turns all of them on) is group, with the topics that
 // PBLAB_DEBUG turns on, writing to standard error.
 func New(group string, topics ...string) *Log {
-	return &Log{on: Parse(os.Getenv(EnvVar), group, topics), w: os.Stderr}
+	return newLog(os.Stderr, Parse(os.Getenv(EnvVar), group, topics))
+}
+
+// newLog returns a log that writes the lines of the topics on to w.
+func newLog(w io.Writer, on map[string]bool) *Log {
+	return &Log{on: on, w: w}
 }
 
 // Enabled reports whether any topic of the log is on. A caller on a hot
@@ -43,17 +49,6 @@ func (l *Log) Printf(topic, node, format string, args ...any) {
 	}
 	line := fmt.Sprintf("%s %-6s %-5s %s\n", time.Now().Format("15:04:05.000000"), node, topic, fmt.Sprintf(format, args...))
 	io.WriteString(l.w, line) // one write per line, so that lines of concurrent goroutines do not mix
-}
-
-// Redirect makes the log write to w with the given topics on, and returns a
-// function that undoes it. Tests use it to capture lines.
-func (l *Log) Redirect(w io.Writer, topics ...string) (undo func()) {
-	saved, savedW := l.on, l.w
-	l.on, l.w = map[string]bool{}, w
-	for _, t := range topics {
-		l.on[t] = true
-	}
-	return func() { l.on, l.w = saved, savedW }
 }
 
 // Parse reads a PBLAB_DEBUG value such as "vs,pb" or "ping, fwd", a list

@@ -33,8 +33,7 @@ func TestParse(t *testing.T) {
 func TestPrintf(t *testing.T) {
 	var out strings.Builder
 	labtest.Run(t, func(t *testing.T) {
-		l := New("vs", "ping", "view")
-		defer l.Redirect(&out, "view")()
+		l := newLog(&out, Parse("view", "vs", []string{"ping", "view"}))
 		l.Printf("view", "vs", "view %d: primary %s, backup %s", 3, "s2", "s3")
 		l.Printf("ping", "vs", "not shown: topic off")
 	})

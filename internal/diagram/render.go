@@ -1,4 +1,4 @@
-package labtest
+package diagram
 
 import (
 	_ "embed"
@@ -20,13 +20,13 @@ var (
 	diagramJS string
 )
 
-// renderDiagram writes the page for d to w.
-func renderDiagram(w io.Writer, d diagramData) error {
+// render writes the page for d to w.
+func render(w io.Writer, d data) error {
 	title := fmt.Sprintf("%s (seed %d) · pblab message diagram", d.Test, d.Seed)
 	page := strings.NewReplacer("{{TITLE}}", html.EscapeString(title), "{{CSS}}", diagramCSS, "{{JS}}", diagramJS).Replace(diagramHTML)
 	before, after, ok := strings.Cut(page, "{{DATA}}")
 	if !ok {
-		return fmt.Errorf("labtest: the diagram template has no data slot")
+		return fmt.Errorf("diagram: the template has no data slot")
 	}
 	if _, err := io.WriteString(w, before); err != nil {
 		return err

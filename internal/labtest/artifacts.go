@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"pblab/labrpc"
+	"pblab/internal/diagram"
+	"pblab/internal/labenv"
 )
 
 // Artifacts are files a test writes for a person to open after it ran: the
@@ -19,30 +20,10 @@ import (
 // named after the test and its seed, and the test prints each one's path on
 // a line "<kind>: <path>", so that a failure's output says where to look.
 
-// ArtifactDirEnv names the environment variable that overrides where
-// artifacts are written; by default they go to $TMPDIR/pblab.
-const ArtifactDirEnv = "PBLAB_ARTIFACTS"
-
-// TraceEnv names the environment variable that makes passing tests write
-// their diagram too (PBLAB_TRACE=1). Failing tests always write it.
-const TraceEnv = "PBLAB_TRACE"
-
-// TraceEventsEnv names the environment variable that sets how many journal
-// events a diagram keeps (default DiagramMaxEvents).
-const TraceEventsEnv = "PBLAB_TRACE_EVENTS"
-
-// ArtifactDir returns the folder artifacts are written to: $PBLAB_ARTIFACTS
-// if set, $TMPDIR/pblab otherwise.
-func ArtifactDir() string {
-	if dir := os.Getenv(ArtifactDirEnv); dir != "" {
-		return dir
-	}
-	return filepath.Join(os.TempDir(), "pblab")
-}
-
 // ArtifactPath returns where the test t should write an artifact of the
 // given kind ("diagram", "linearizability") and file extension ("html"):
-// ArtifactDir()/<Test>-<seed>-<kind>.<ext>, where <seed> is the seed of the
+// <folder>/<Test>-<seed>-<kind>.<ext>, in the folder labenv.ArtifactDir
+// names (PBLAB_ARTIFACTS, or $TMPDIR/pblab), where <seed> is the seed of the
 // test's first network (left out if it has none). It creates the folder; if
 // that fails it logs why, and writing the file will fail too. Use it from
 // the test's goroutine, inside labtest.Run.
@@ -56,7 +37,7 @@ func ArtifactPath(t *testing.T, kind, ext string) string {
 		seed = &s
 	}
 	r.mu.Unlock()
-	dir := ArtifactDir()
+	dir := labenv.ArtifactDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Logf("labtest: cannot create the artifact folder: %v", err)
 	}
@@ -122,62 +103,52 @@ func WriteArtifact(t *testing.T, kind, ext string, write func(w io.Writer) error
 
 // traceAll reports whether PBLAB_TRACE asks for diagrams of passing tests.
 func traceAll() bool {
-	v, _ := strconv.ParseBool(os.Getenv(TraceEnv))
+	v, _ := strconv.ParseBool(os.Getenv(labenv.TraceEnv))
 	return v
 }
 
-// diagramMaxEvents returns how many journal events a diagram keeps.
+// diagramMaxEvents returns how many journal events a diagram keeps:
+// PBLAB_TRACE_EVENTS if set, diagram.DefaultMaxEvents otherwise.
 func diagramMaxEvents() int {
-	if n, err := strconv.Atoi(os.Getenv(TraceEventsEnv)); err == nil && n > 0 {
+	if n, err := strconv.Atoi(os.Getenv(labenv.TraceEventsEnv)); err == nil && n > 0 {
 		return n
 	}
-	return DiagramMaxEvents
+	return diagram.DefaultMaxEvents
 }
 
 // writeDiagrams writes the message diagram of each of the test's networks
 // and prints its path. It never fails the test: a diagram that cannot be
 // written is only logged.
-func (r *run) writeDiagrams(networks []*labrpc.Network, failed bool) {
+func (r *run) writeDiagrams(networks []network, failed bool) {
 	for i, n := range networks {
-		kind := "diagram"
-		if i > 0 {
-			kind = fmt.Sprintf("diagram%d", i+1)
-		}
-		seed := n.Seed()
-		dir := ArtifactDir()
-		path := filepath.Join(dir, artifactName(r.t.Name(), &seed, kind, "html"))
-		info := diagramInfo{
-			Test:     r.t.Name(),
-			Seed:     seed,
-			Replay:   replayCommand(r.t.Name(), seed),
-			Failed:   failed,
-			Realtime: r.realtime,
-		}
-		err := os.MkdirAll(dir, 0o755)
-		if err == nil {
-			err = writeDiagramFile(path, info, n.Journal(), diagramMaxEvents())
-		}
+		path, err := writeDiagram(r.t.Name(), n, diagramKind(i), failed, r.realtime)
 		if err != nil {
 			r.t.Logf("labtest: could not write the message diagram: %v", err)
 			continue
 		}
-		fmt.Fprintf(r.t.Output(), "%s: %s\n", kind, path)
+		fmt.Fprintf(r.t.Output(), "%s: %s\n", diagramKind(i), path)
 	}
 }
 
-// writeDiagramFile renders a journal as a diagram and writes it to path.
-func writeDiagramFile(path string, info diagramInfo, j labrpc.Journal, maxEvents int) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
+// diagramKind names the diagram of a test's i-th network (from 0) as an
+// artifact: "diagram", then "diagram2", "diagram3"...
+func diagramKind(i int) string {
+	if i == 0 {
+		return "diagram"
 	}
-	w := bufio.NewWriterSize(f, 1<<16)
-	err = renderDiagram(w, buildDiagram(info, j, maxEvents))
-	if ferr := w.Flush(); err == nil {
-		err = ferr
+	return fmt.Sprintf("diagram%d", i+1)
+}
+
+// writeDiagram writes the message diagram of n, one of the networks of the
+// test called test, as the artifact of the given kind, and returns its
+// path.
+func writeDiagram(test string, n network, kind string, failed, realtime bool) (string, error) {
+	seed := n.Seed()
+	dir := labenv.ArtifactDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	path := filepath.Join(dir, artifactName(test, &seed, kind, "html"))
+	info := diagram.Info{Test: test, Seed: seed, Replay: replayCommand(test, seed), Failed: failed, Realtime: realtime}
+	return path, diagram.WriteFile(path, info, n.Journal(), n.description, diagramMaxEvents())
 }

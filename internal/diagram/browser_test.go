@@ -1,4 +1,4 @@
-package labtest
+package diagram
 
 import (
 	"context"
@@ -64,9 +64,6 @@ func headless(t *testing.T, page string, args ...string) []byte {
 // Chromium and checks that the page's script ran to the end without error
 // and drew the expected lanes and calls.
 func TestDiagramRendersInChromium(t *testing.T) {
-	if os.Getenv(helperEnv) != "" {
-		t.Skip("in the child process")
-	}
 	dir := t.TempDir()
 	scenario := journalScenario(t)
 	for _, tc := range []struct {
@@ -83,7 +80,8 @@ func TestDiagramRendersInChromium(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, regexp.MustCompile(`\W`).ReplaceAllString(tc.name, "_")+".html")
 			const seed = 7411639672990375851 // more digits than a JavaScript number holds
-			require.NoError(t, writeDiagramFile(path, diagramInfo{Test: "TestX", Seed: seed, Failed: true, Realtime: tc.realtime}, tc.journal, DiagramMaxEvents))
+			info := Info{Test: "TestX", Seed: seed, Failed: true, Realtime: tc.realtime}
+			require.NoError(t, WriteFile(path, info, tc.journal, fakeDescription, DefaultMaxEvents))
 			dom := string(headless(t, path, "--dump-dom"))
 			body := regexp.MustCompile(`<body[^>]*>`).FindString(dom)
 			require.NotEmpty(t, body, "Chromium printed the page's DOM:\n%.2000s", dom)
@@ -104,7 +102,7 @@ func TestDiagramRendersInChromium(t *testing.T) {
 	}
 
 	t.Run("a call chosen by its address", func(t *testing.T) {
-		d := buildDiagram(diagramInfo{}, scenario, DiagramMaxEvents)
+		d := build(Info{}, scenario, fakeDescription, DefaultMaxEvents)
 		var id uint64
 		for _, c := range d.Calls {
 			if c.Outcome == "reply" && strings.Contains(d.Methods[c.Method], "Put") {
@@ -113,7 +111,7 @@ func TestDiagramRendersInChromium(t *testing.T) {
 		}
 		require.NotZero(t, id, "the scenario has a Put that replied")
 		path := filepath.Join(dir, "chosen.html")
-		require.NoError(t, writeDiagramFile(path, diagramInfo{Test: "TestX"}, scenario, DiagramMaxEvents))
+		require.NoError(t, WriteFile(path, Info{Test: "TestX"}, scenario, fakeDescription, DefaultMaxEvents))
 		dom := string(headless(t, fmt.Sprintf("%s#call=%d", path, id), "--dump-dom"))
 		require.Contains(t, dom, `data-render="ok"`, "the page's script ran to its end")
 		assert.Regexp(t, `<g class="call sel" data-i="\d+">`, dom, "the call is selected")

@@ -1,13 +1,10 @@
-package labtest
+package diagram
 
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -63,6 +60,19 @@ type KV struct{}
 
 func (kv *KV) Put(args *fakePutArgs, reply *fakePutReply) { reply.Err = "OK" }
 
+// fakeDescription describes the stand-in services as each part's tests
+// describe the lab's: "vs" is the view service, and a Ping's reply carries
+// a view.
+var fakeDescription = Description{
+	ViewServices: []string{"vs"},
+	View: func(msg any) (View, bool) {
+		if r, ok := msg.(fakePingReply); ok {
+			return View(r.View), true
+		}
+		return View{}, false
+	},
+}
+
 // journalScenario runs a short scenario in virtual time and returns its
 // journal: two views, a clerk's puts on a reliable and then an unreliable
 // network, a partition and its heal, a crash and a restart, and a note.
@@ -71,6 +81,7 @@ func journalScenario(t *testing.T) labrpc.Journal {
 	synctest.Test(t, func(t *testing.T) {
 		net := labrpc.MakeNetwork()
 		net.Record(true)
+		fakeDescription.Install(net)
 		require.NoError(t, net.AddServer("vs", &ViewServer{}))
 		require.NoError(t, net.AddServer("s1", &KV{}))
 		require.NoError(t, net.AddServer("s2", &KV{}))
@@ -108,7 +119,7 @@ func journalScenario(t *testing.T) labrpc.Journal {
 
 func TestDiagramData(t *testing.T) {
 	j := journalScenario(t)
-	d := buildDiagram(diagramInfo{Test: "TestX", Seed: 7}, j, DiagramMaxEvents)
+	d := build(Info{Test: "TestX", Seed: 7}, j, fakeDescription, DefaultMaxEvents)
 
 	var lanes []string
 	for _, n := range d.Nodes {
@@ -143,52 +154,57 @@ func TestDiagramData(t *testing.T) {
 	}
 
 	require.Len(t, d.Views, 2, "two views were handed out")
-	assert.Equal(t, diagramView{At: d.Views[0].At, Viewnum: 1, Primary: "s1", Backup: "", Node: 1}, d.Views[0])
-	assert.Equal(t, diagramView{At: d.Views[1].At, Viewnum: 2, Primary: "s1", Backup: "s2", Node: 2}, d.Views[1])
+	assert.Equal(t, viewMark{At: d.Views[0].At, Viewnum: 1, Primary: "s1", Backup: "", Node: 1}, d.Views[0])
+	assert.Equal(t, viewMark{At: d.Views[1].At, Viewnum: 2, Primary: "s1", Backup: "s2", Node: 2}, d.Views[1])
 	assert.Equal(t, int64(0), d.Views[0].At[1], "times count from midnight: the first ping is at virtual time zero")
 }
 
 func TestDiagramCapKeepsTheLatestCalls(t *testing.T) {
 	j := journalScenario(t)
-	d := buildDiagram(diagramInfo{}, j, 30)
+	d := build(Info{}, j, fakeDescription, 30)
 	assert.Positive(t, d.CutCalls, "calls beyond the cap are cut")
 	assert.LessOrEqual(t, len(d.Calls), 30, "at most one call per kept event")
 	last := d.Calls[len(d.Calls)-1]
-	full := buildDiagram(diagramInfo{}, j, DiagramMaxEvents)
+	full := build(Info{}, j, fakeDescription, DefaultMaxEvents)
 	assert.Equal(t, full.Calls[len(full.Calls)-1].ID, last.ID, "the latest call is kept")
 	assert.Len(t, d.Events, len(full.Events), "every network event is kept")
 	assert.Len(t, d.Views, len(full.Views), "every view is kept")
 }
 
-func TestDiagramParsesViews(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want diagramView
-		ok   bool
-	}{
-		{`{View:{Viewnum:3 Primary:"s1" Backup:"s2"}}`, diagramView{Viewnum: 3, Primary: "s1", Backup: "s2"}, true},
-		{`{View:{Viewnum:3 Primary:s1 Backup:s2}}`, diagramView{Viewnum: 3, Primary: "s1", Backup: "s2"}, true},
-		{`{View:{Viewnum:1 Primary:"s1" Backup:""}}`, diagramView{Viewnum: 1, Primary: "s1"}, true},
-		{`view {Viewnum:12 Primary:"a"`, diagramView{Viewnum: 12, Primary: "a"}, true},
-		{`{View:{Viewnum:0 Primary:"" Backup:""}}`, diagramView{}, false},
-		{`{Key:"k" Value:"v"}`, diagramView{}, false},
-	} {
-		got, ok := parseView(tc.in)
-		assert.Equal(t, tc.ok, ok, "parseView(%q) found a view", tc.in)
-		assert.Equal(t, tc.want, got, "parseView(%q)", tc.in)
+// Views come from the typed views in the replies of the servers the
+// description names as view services, each the first time its number is
+// higher than any before; nothing is read from a message's text.
+func TestDiagramViewsComeFromDescribedReplies(t *testing.T) {
+	base := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	reply := func(id uint64, to string, detail string, info any) labrpc.Event {
+		return labrpc.Event{Time: base.Add(time.Duration(id) * time.Second), Kind: labrpc.EventReply, Call: id,
+			From: "s1", To: to, Method: "ViewServer.Ping", Detail: detail, Info: info}
 	}
+	j := labrpc.Journal{Events: []labrpc.Event{
+		reply(1, "vs", `{View:{Viewnum:9 Primary:"x" Backup:""}}`, nil),
+		reply(2, "vs", "", View{Viewnum: 0}),
+		reply(3, "vs", "", View{Viewnum: 2, Primary: "s1"}),
+		reply(4, "other", "", View{Viewnum: 5, Primary: "s9"}),
+		reply(5, "vs", "", View{Viewnum: 1, Primary: "s2"}),
+		reply(6, "vs", "", View{Viewnum: 3, Primary: "s1", Backup: "s2"}),
+	}}
+	var got []View
+	for _, v := range build(Info{}, j, fakeDescription, DefaultMaxEvents).Views {
+		got = append(got, View{Viewnum: uint(v.Viewnum), Primary: v.Primary, Backup: v.Backup})
+	}
+	assert.Equal(t, []View{{2, "s1", ""}, {3, "s1", "s2"}}, got,
+		"only typed views in replies of a view service count, each the first time its number goes up")
+
+	d := build(Info{}, j, Description{}, DefaultMaxEvents)
+	assert.Empty(t, d.Views, "without a description, the diagram knows no view")
+	assert.Equal(t, []node{{"other", "server"}, {"vs", "server"}, {"s1", "clerk"}}, d.Nodes,
+		"without a description, a view service is a server like any other")
 }
 
 func TestDiagramNaturalOrder(t *testing.T) {
 	names := []string{"s10", "s2", "s1", "ck", "s02x"}
 	slices.SortFunc(names, naturalCompare)
 	assert.Equal(t, []string{"ck", "s1", "s2", "s02x", "s10"}, names)
-}
-
-func TestDiagramArtifactNames(t *testing.T) {
-	seed := int64(42)
-	assert.Equal(t, "TestA_sub_case-42-diagram.html", artifactName("TestA/sub case", &seed, "diagram", "html"))
-	assert.Equal(t, "TestA-linearizability.html", artifactName("TestA", nil, "linearizability", "html"))
 }
 
 // TestDiagramPageIsSelfContained checks what can be checked without a
@@ -199,119 +215,11 @@ func TestDiagramPageIsSelfContained(t *testing.T) {
 	j.Events = append(j.Events, labrpc.Event{Time: j.Events[len(j.Events)-1].Time, Kind: labrpc.EventNote, From: "ck1",
 		Detail: `</script><script>alert(1)</script>`})
 	var b bytes.Buffer
-	require.NoError(t, renderDiagram(&b, buildDiagram(diagramInfo{Test: "TestX"}, j, DiagramMaxEvents)))
+	require.NoError(t, render(&b, build(Info{Test: "TestX"}, j, fakeDescription, DefaultMaxEvents)))
 	page := b.String()
 	assert.Equal(t, 2, strings.Count(page, "</script>"), "only the page's own two scripts end in the page")
 	assert.NotRegexp(t, `(?i)(src|href)\s*=\s*["']?(https?:)?//`, page, "the page loads nothing from the network")
 	assert.NotContains(t, page, "{{", "every slot of the template is filled")
-}
-
-// The helper test below fails on purpose, when run as a child process by
-// TestDiagramFailingTestPrintsSeedAndDiagram.
-const helperEnv = "PBLAB_LABTEST_DIAGRAM_HELPER"
-
-func TestDiagramHelperFailingTest(t *testing.T) {
-	if os.Getenv(helperEnv) == "" {
-		t.Skip("a helper: runs only as the child process of TestDiagramFailingTestPrintsSeedAndDiagram")
-	}
-	Run(t, func(t *testing.T) {
-		net := NewNetwork(t)
-		require.NoError(t, net.AddServer("vs", &ViewServer{}))
-		end := net.MakeEnd("s1")
-		var reply fakePingReply
-		end.Call("vs", "ViewServer.Ping", &fakePingArgs{Me: "s1"}, &reply)
-		t.Errorf("failing on purpose")
-	})
-}
-
-func TestDiagramFailingTestPrintsSeedAndDiagram(t *testing.T) {
-	if os.Getenv(helperEnv) != "" {
-		t.Skip("in the child process")
-	}
-	dir := t.TempDir()
-	for _, mode := range []string{"virtual", "realtime"} {
-		cmd := exec.Command(os.Args[0], "-test.run", "^TestDiagramHelperFailingTest$", "-test.count", "1")
-		cmd.Env = append(os.Environ(), helperEnv+"=1", ArtifactDirEnv+"="+dir, "LABRPC_SEED=12345", "PBLAB_REALTIME=")
-		if mode == "realtime" {
-			cmd.Env = append(cmd.Env, "PBLAB_REALTIME=1")
-		}
-		out, err := cmd.CombinedOutput()
-		require.Error(t, err, "%s: the helper test fails on purpose; output:\n%s", mode, out)
-
-		seeds := regexp.MustCompile(`(?m)^\s*seed: (\d+)$`).FindAllStringSubmatch(string(out), -1)
-		require.Len(t, seeds, 1, "%s: a failing test prints exactly one line \"seed: N\"; output:\n%s", mode, out)
-		assert.Equal(t, "12345", seeds[0][1], "%s: the seed is LABRPC_SEED's", mode)
-		want := "replay: LABRPC_SEED=12345 go test -race -run '^TestDiagramHelperFailingTest$' ./internal/labtest"
-		if mode == "realtime" {
-			want = "replay: LABRPC_SEED=12345 PBLAB_REALTIME=1 go test -race -run '^TestDiagramHelperFailingTest$' ./internal/labtest"
-		}
-		assert.Contains(t, string(out), want, "%s: the replay command", mode)
-
-		paths := regexp.MustCompile(`(?m)^\s*diagram: (.+)$`).FindAllStringSubmatch(string(out), -1)
-		require.Len(t, paths, 1, "%s: a failing test prints one diagram path; output:\n%s", mode, out)
-		path := paths[0][1]
-		assert.Equal(t, filepath.Join(dir, "TestDiagramHelperFailingTest-12345-diagram.html"), path)
-		page, err := os.ReadFile(path)
-		require.NoError(t, err, "%s: the diagram file exists", mode)
-		assert.Contains(t, string(page), `"test":"TestDiagramHelperFailingTest"`)
-		assert.Contains(t, string(page), `ViewServer.Ping`, "the diagram holds the test's call")
-	}
-}
-
-// TestDiagramOfPassingTestWithTrace checks that PBLAB_TRACE=1 writes the
-// diagram of a passing test, and that without it nothing is written.
-func TestDiagramOfPassingTestWithTrace(t *testing.T) {
-	if os.Getenv(helperEnv) != "" {
-		t.Skip("in the child process")
-	}
-	for _, trace := range []string{"1", ""} {
-		dir := t.TempDir()
-		cmd := exec.Command(os.Args[0], "-test.run", "^TestDiagramHelperPassingTest$", "-test.v", "-test.count", "1")
-		cmd.Env = append(os.Environ(), ArtifactDirEnv+"="+dir, TraceEnv+"="+trace, helperEnv+"=1")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "output:\n%s", out)
-		files, _ := filepath.Glob(filepath.Join(dir, "*.html"))
-		if trace == "1" {
-			assert.Len(t, files, 1, "PBLAB_TRACE=1 writes the diagram of a passing test; output:\n%s", out)
-			assert.Contains(t, string(out), "diagram: ")
-			assert.NotContains(t, string(out), "seed: ", "a passing test prints no seed")
-		} else {
-			assert.Empty(t, files, "a passing test writes no diagram without PBLAB_TRACE")
-		}
-	}
-}
-
-func TestDiagramHelperPassingTest(t *testing.T) {
-	if os.Getenv(helperEnv) == "" {
-		t.Skip("a helper: runs only as the child process of TestDiagramOfPassingTestWithTrace")
-	}
-	Run(t, func(t *testing.T) {
-		net := NewNetwork(t)
-		require.NoError(t, net.AddServer("vs", &ViewServer{}))
-		var reply fakePingReply
-		net.MakeEnd("s1").Call("vs", "ViewServer.Ping", &fakePingArgs{Me: "s1"}, &reply)
-	})
-}
-
-func TestDiagramWriteArtifact(t *testing.T) {
-	if os.Getenv(helperEnv) != "" {
-		t.Skip("in the child process")
-	}
-	dir := t.TempDir()
-	t.Setenv(ArtifactDirEnv, dir)
-	t.Setenv("LABRPC_SEED", "99")
-	Run(t, func(t *testing.T) {
-		NewNetwork(t)
-		path, ok := WriteArtifact(t, "linearizability", "html", func(w io.Writer) error {
-			_, err := io.WriteString(w, "<p>history</p>")
-			return err
-		})
-		require.True(t, ok, "the artifact is written")
-		assert.Equal(t, filepath.Join(dir, "TestDiagramWriteArtifact-99-linearizability.html"), path)
-		got, err := os.ReadFile(path)
-		require.NoError(t, err)
-		assert.Equal(t, "<p>history</p>", string(got))
-	})
 }
 
 // BenchmarkDiagramWrite measures writing the diagram of a full journal.
@@ -319,7 +227,7 @@ func BenchmarkDiagramWrite(b *testing.B) {
 	j := bigJournal(labrpc.JournalLimit)
 	path := filepath.Join(b.TempDir(), "d.html")
 	for b.Loop() {
-		if err := writeDiagramFile(path, diagramInfo{Test: "TestBig"}, j, DiagramMaxEvents); err != nil {
+		if err := WriteFile(path, Info{Test: "TestBig"}, j, fakeDescription, DefaultMaxEvents); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -332,14 +240,18 @@ func bigJournal(n int) labrpc.Journal {
 	var events []labrpc.Event
 	id := uint64(0)
 	at := func(i int) time.Time { return base.Add(time.Duration(i) * time.Millisecond) }
-	call := func(i int, from, to, method, args, reply string, outcome labrpc.EventKind) {
+	call := func(i int, from, to, method, args, reply string, view any, outcome labrpc.EventKind) {
 		id++
 		events = append(events,
 			labrpc.Event{Time: at(i), Kind: labrpc.EventSend, Call: id, From: from, To: to, Method: method, Size: 40, Detail: args})
 		if outcome != labrpc.EventDropRequest {
 			events = append(events, labrpc.Event{Time: at(i), Kind: labrpc.EventDeliver, Call: id, From: from, To: to, Method: method})
 		}
-		events = append(events, labrpc.Event{Time: at(i), Kind: outcome, Call: id, From: from, To: to, Method: method, Size: 30, Detail: reply})
+		end := labrpc.Event{Time: at(i), Kind: outcome, Call: id, From: from, To: to, Method: method, Size: 30, Detail: reply}
+		if outcome == labrpc.EventReply {
+			end.Info = view
+		}
+		events = append(events, end)
 	}
 	for _, s := range []string{"vs", "s1", "s2"} {
 		events = append(events, labrpc.Event{Time: base, Kind: labrpc.EventStart, From: s})
@@ -355,14 +267,15 @@ func bigJournal(n int) labrpc.Journal {
 		switch i % 4 {
 		case 0:
 			s := []string{"s1", "s2"}[i/4%2]
-			call(i, s, "vs", "ViewServer.Ping", fmt.Sprintf(`{Me:%q Viewnum:%d}`, s, 1+i/5000),
-				fmt.Sprintf(`{View:{Viewnum:%d Primary:"s1" Backup:"s2"}}`, 1+i/5000), outcome)
+			view := View{Viewnum: uint(1 + i/5000), Primary: "s1", Backup: "s2"}
+			call(i, s, "vs", "ViewServer.Ping", fmt.Sprintf(`{Me:%q Viewnum:%d}`, s, view.Viewnum),
+				fmt.Sprintf(`{View:{Viewnum:%d Primary:"s1" Backup:"s2"}}`, view.Viewnum), view, outcome)
 		case 1:
-			call(i, "ck1", "s1", "PBServer.PutAppend", fmt.Sprintf(`{Key:"k%d" Value:"v%d" Op:"Append"}`, i%7, i), `{Err:"OK"}`, outcome)
+			call(i, "ck1", "s1", "PBServer.PutAppend", fmt.Sprintf(`{Key:"k%d" Value:"v%d" Op:"Append"}`, i%7, i), `{Err:"OK"}`, nil, outcome)
 		case 2:
-			call(i, "s1", "s2", "PBServer.Forward", fmt.Sprintf(`{Key:"k%d" Value:"v%d"}`, i%7, i), `{Err:"OK"}`, labrpc.EventReply)
+			call(i, "s1", "s2", "PBServer.Forward", fmt.Sprintf(`{Key:"k%d" Value:"v%d"}`, i%7, i), `{Err:"OK"}`, nil, labrpc.EventReply)
 		case 3:
-			call(i, "ck2", "s1", "PBServer.Get", fmt.Sprintf(`{Key:"k%d"}`, i%7), `{Err:"OK" Value:"x"}`, outcome)
+			call(i, "ck2", "s1", "PBServer.Get", fmt.Sprintf(`{Key:"k%d"}`, i%7), `{Err:"OK" Value:"x"}`, nil, outcome)
 		}
 		if i%20000 == 10000 {
 			events = append(events, labrpc.Event{Time: at(i), Kind: labrpc.EventCrash, From: "s2"},
@@ -376,7 +289,7 @@ func TestDiagramOfAFullJournalIsCheap(t *testing.T) {
 	j := bigJournal(labrpc.JournalLimit)
 	path := filepath.Join(t.TempDir(), "d.html")
 	start := time.Now()
-	require.NoError(t, writeDiagramFile(path, diagramInfo{Test: "TestBig"}, j, DiagramMaxEvents))
+	require.NoError(t, WriteFile(path, Info{Test: "TestBig"}, j, fakeDescription, DefaultMaxEvents))
 	elapsed := time.Since(start)
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
