@@ -18,69 +18,51 @@ import (
 	"pblab/viewservice"
 )
 
-// startPair starts s1, then s2, and waits for the view (s1, s2).
-func startPair(c *cluster) viewservice.View {
-	time.Sleep(time.Second)
-	c.start("s1")
-	time.Sleep(deadtime)
-	c.start("s2")
-	v := c.requireView(10, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
-	time.Sleep(time.Second) // the primary sends the backup the state and acks the view
-	return v
-}
-
 func TestBackupRejectsClients(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		startPair(c)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startPair()
 		c.start("s3")
 		time.Sleep(time.Second)
 		ck := c.clerk()
 		c.put(ck, "a", "1")
 
-		const rule = "only the primary serves clients: the backup and idle servers answer ErrWrongServer, and change nothing"
 		for _, server := range []string{"s2", "s3"} {
 			reply, ok := c.probeGet(server, "a")
-			require.True(t, ok, why(rule, docForward, "Get sent straight to %s got no reply on a reliable network", server))
-			assert.Equal(t, Err(ErrWrongServer), reply.Err, why(rule, docForward, "Get sent straight to %s (not primary)", server))
+			require.True(t, ok, ruleOnlyPrimary.explain("Get sent straight to %s got no reply on a reliable network", server))
+			assert.Equal(t, Err(ErrWrongServer), reply.Err, ruleOnlyPrimary.explain("Get sent straight to %s (not primary)", server))
 
 			var preply PutAppendReply
 			ok = c.net.MakeEnd("probe").Call(server, "PBServer.PutAppend", &PutAppendArgs{Key: "a", Value: "2", Op: "Put"}, &preply)
-			require.True(t, ok, why(rule, docForward, "Put sent straight to %s got no reply on a reliable network", server))
-			assert.Equal(t, Err(ErrWrongServer), preply.Err, why(rule, docForward, "Put sent straight to %s (not primary)", server))
+			require.True(t, ok, ruleOnlyPrimary.explain("Put sent straight to %s got no reply on a reliable network", server))
+			assert.Equal(t, Err(ErrWrongServer), preply.Err, ruleOnlyPrimary.explain("Put sent straight to %s (not primary)", server))
 		}
-		c.check(ck, "a", "1", rule, docForward)
+		c.check(ck, "a", "1", ruleOnlyPrimary)
 		c.kill("s1")
-		c.requireView(10, "s2", "s3", "the backup takes over when the primary dies", docTransfer)
-		c.check(ck, "a", "1", rule+": a Put the backup refused must not reach its state", docForward)
+		c.requireView(10, "s2", "s3", rulePromoted)
+		c.check(ck, "a", "1", ruleRefusedPut)
 	})
 }
 
 func TestLargeStateTransfer(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		// 10,000 keys and 5.2 MB: most values are short, every 1,000th key
-		// holds 512 KB, so the test moves the state without paying for
-		// 10,000 large messages.
-		const nkeys, bigEvery, bigSize = 10_000, 1_000, 512 << 10
-		key := func(i int) string { return fmt.Sprintf("key%05d", i) }
-		value := func(i int) string {
-			v := fmt.Sprintf("value %d.", i)
-			if i%bigEvery == 0 {
-				v += strings.Repeat(string(rune('a'+i/bigEvery%26)), bigSize)
-			}
-			return v
+	// 10,000 keys and 5.2 MB: most values are short, every 1,000th key holds
+	// 512 KB, so the test moves the state without paying for 10,000 large
+	// messages.
+	const nkeys, bigEvery, bigSize = 10_000, 1_000, 512 << 10
+	key := func(i int) string { return fmt.Sprintf("key%05d", i) }
+	value := func(i int) string {
+		v := fmt.Sprintf("value %d.", i)
+		if i%bigEvery == 0 {
+			v += strings.Repeat(string(rune('a'+i/bigEvery%26)), bigSize)
 		}
-		total := 0
-		for i := range nkeys {
-			total += len(key(i)) + len(value(i))
-		}
+		return v
+	}
+	total := 0
+	for i := range nkeys {
+		total += len(key(i)) + len(value(i))
+	}
 
-		c := newCluster(t, true)
-		time.Sleep(time.Second)
-		c.start("s1")
-		time.Sleep(deadtime)
-		v := c.view()
-		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings, "the first server did not become primary: %+v%s", v, noPingHint(v)))
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startPrimary(deadtime)
 
 		// parallel runs op on every key, with two clerks (one per half of
 		// the keys), without the journal: 10,000 calls would drown the rest.
@@ -100,7 +82,7 @@ func TestLargeStateTransfer(t *testing.T) {
 					}
 				}()
 			}
-			require.True(t, waitGroup(&wg, 2*opDeadline), why(ruleRetry, docClerk, "the clerks did not finish"))
+			require.True(t, waitGroup(&wg, 2*opDeadline), ruleRetry.explain("the clerks did not finish"))
 		}
 		c.note("loading %d keys, %.1f MB", nkeys, float64(total)/1e6)
 		parallel(func(ck *Clerk, i int) bool { ck.Put(key(i), value(i)); return true })
@@ -108,22 +90,21 @@ func TestLargeStateTransfer(t *testing.T) {
 		c.note("a backup joins")
 		before := c.net.GetTotalBytes()
 		c.start("s2")
-		c.requireView(10, "s1", "s2", "an idle server becomes backup when there is none", docPings)
+		c.requireView(10, "s1", "s2", ruleIdleBackup)
 		time.Sleep(time.Second)
 		sent := c.net.GetTotalBytes() - before
-		assert.GreaterOrEqual(t, sent, int64(total), why(
-			"a new backup gets the whole state from the primary", docTransfer,
+		assert.GreaterOrEqual(t, sent, int64(total), ruleWholeState.explain(
 			"only %d bytes crossed the network after the backup joined; the state is %d bytes", sent, total))
 		ck := c.clerk()
 		c.put(ck, "after", "transfer")
 
 		c.note("the primary dies")
 		c.kill("s1")
-		c.requireView(10, "s2", "", "the backup takes over when the primary dies; the primary must have acked the view", docTransfer)
-		c.check(ck, "after", "transfer", ruleTakeOver, docForward)
+		c.requireView(10, "s2", "", rulePromotedAcked)
+		c.check(ck, "after", "transfer", ruleTakeOverForwarded)
 		parallel(func(ck *Clerk, i int) bool {
 			if got := ck.Get(key(i)); got != value(i) {
-				return assert.Fail(t, why(ruleTakeOver, docTransfer, "key %q after the new primary took over: got %d bytes %q, want %d bytes %q",
+				return assert.Fail(t, ruleTakeOver.explain("key %q after the new primary took over: got %d bytes %q, want %d bytes %q",
 					key(i), len(got), shorten(got), len(value(i)), shorten(value(i))))
 			}
 			return true
@@ -132,9 +113,8 @@ func TestLargeStateTransfer(t *testing.T) {
 }
 
 func TestDuplicateTableTransferred(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		startPair(c)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startPair()
 		other := c.clerk()
 		c.put(other, "k", "")
 
@@ -155,26 +135,24 @@ func TestDuplicateTableTransferred(t *testing.T) {
 		c.note("s2 dies; s3 becomes backup by state transfer")
 		c.kill("s2")
 		c.start("s3")
-		c.requireView(15, "s1", "s3", "the idle server replaces the dead backup", docPings)
+		c.requireView(15, "s1", "s3", ruleIdleReplaces)
 		time.Sleep(time.Second)
 
 		c.note("s1 dies; s3 takes over; the clerk is reconnected and resends its Append")
 		c.kill("s1")
-		c.requireView(10, "s3", "", "the backup takes over when the primary dies; the primary must have acked the view", docTransfer)
+		c.requireView(10, "s3", "", rulePromotedAcked)
 		c.net.Heal()
 		select {
 		case <-done:
 		case <-time.After(opDeadline):
-			require.FailNow(t, why(ruleRetry, docClerk, "the clerk's Append did not return after the network healed"))
+			require.FailNow(t, ruleRetry.explain("the clerk's Append did not return after the network healed"))
 		}
-		c.check(other, "k", "x",
-			"the duplicate table is part of the state: the state transfer carries it, so that a new primary recognises a retry of an operation applied before it joined",
-			"docs/part-b-pbservice.md#the-duplicate-table-is-not-transferred")
+		c.check(other, "k", "x", ruleDupTable)
 	})
 }
 
 func TestStateTransferAtomic(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
+	scenario(t, unreliable, func(t *testing.T, c *cluster) {
 		// Each cycle, a server joins as backup while clients append as fast
 		// as they can, and once the primary has sent it the state and acked
 		// the view, the primary dies. An Append that slips between the
@@ -186,12 +164,7 @@ func TestStateTransferAtomic(t *testing.T) {
 			burst    = 300 * time.Millisecond // the clients' work around each join
 			pace     = time.Millisecond       // a client's pause between Appends
 		)
-		c := newCluster(t, false)
-		time.Sleep(time.Second)
-		c.start("s1")
-		time.Sleep(deadtime)
-		v := c.view()
-		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings, "the first server did not become primary: %+v%s", v, noPingHint(v)))
+		c.startPrimary(deadtime)
 
 		clerks := make([]*Clerk, nclients)
 		for i := range clerks {
@@ -219,24 +192,23 @@ func TestStateTransferAtomic(t *testing.T) {
 			c.note("cycle %d: %s joins as backup of %s, which then dies", n+1, joiner, primary)
 			clients := appendFor(burst)
 			c.start(joiner)
-			c.requireView(20, primary, joiner, "an idle server becomes backup when there is none", docPings)
-			require.True(t, waitGroup(clients, opDeadline), why(ruleRetry, docClerk,
+			c.requireView(20, primary, joiner, ruleIdleBackup)
+			require.True(t, waitGroup(clients, opDeadline), ruleRetry.explain(
 				"the clients' Appends had not finished %v after the backup joined (the view is %+v)", opDeadline, c.view()))
 			time.Sleep(time.Second) // the primary sends the state and acks the view
 			c.kill(primary)
-			c.requireView(20, joiner, "", "the backup takes over when the primary dies; the primary must have acked the view", docTransfer)
+			c.requireView(20, joiner, "", rulePromotedAcked)
 			primary, joiner = joiner, primary
 		}
 		checkAppends(t, c.get(c.clerk(), "k"), counts,
-			fmt.Sprintf("after %d backups joined and took over (an Append missing here was acknowledged, then lost: "+
-				"the state transfer must be atomic with respect to operations, each one in the snapshot or forwarded after it, see %s)", cycles, docTransfer))
+			fmt.Sprintf("after %d backups joined and took over (an Append missing here was acknowledged, then lost: %s, see %s)",
+				cycles, ruleAtomicTransfer.name, ruleAtomicTransfer.doc))
 	})
 }
 
 func TestFastRestartBackup(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		v := startPair(c)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		v := c.startPair()
 		ck := c.clerk()
 		c.put(ck, "a", "1")
 		c.put(ck, "b", "2")
@@ -245,36 +217,33 @@ func TestFastRestartBackup(t *testing.T) {
 		c.restart("s2")
 		c.put(ck, "c", "3") // the restarted backup must not take this forward as if it had the state
 		w, ok := c.waitView(30, func(w viewservice.View) bool { return w.Viewnum > v.Viewnum && w.Backup == "s2" })
-		require.True(t, ok, why("a server that pings 0 has restarted: it loses its role, and joins again as a new backup", docTransfer,
-			"the restarted backup never came back as backup: %+v", w))
+		require.True(t, ok, ruleRestartRejoins.explain("the restarted backup never came back as backup: %+v", w))
 		time.Sleep(time.Second)
 		c.put(ck, "d", "4")
 
 		c.kill("s1")
-		c.requireView(10, "s2", "", "the backup takes over when the primary dies", docTransfer)
-		const rule = "a restarted backup holds nothing: the primary sends it the whole state again (data and duplicate table) before it forwards to it"
+		c.requireView(10, "s2", "", rulePromoted)
 		for _, kv := range [][2]string{{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}} {
-			c.check(ck, kv[0], kv[1], rule, docTransfer)
+			c.check(ck, kv[0], kv[1], ruleRestartedBackup)
 		}
 	})
 }
 
 func TestFastRestartPrimary(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		startPair(c)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startPair()
 		ck := c.clerk()
 		c.put(ck, "a", "1")
 		c.kill("s1")
-		c.requireView(10, "s2", "", "the backup takes over when the primary dies", docTransfer)
+		c.requireView(10, "s2", "", rulePromoted)
 		c.put(ck, "b", "2")
-		c.check(ck, "a", "1", ruleTakeOver, docTransfer)
+		c.check(ck, "a", "1", ruleTakeOver)
 
 		c.note("s2, the lone primary, restarts at once: it holds nothing, and the view still names it")
 		c.restart("s2")
 		time.Sleep(time.Second)
 		reply, ok := c.probeGet("s2", "a")
-		assert.False(t, ok && reply.Err != ErrWrongServer, why(ruleNoStateNoLead, docTransfer,
+		assert.False(t, ok && reply.Err != ErrWrongServer, ruleNoStateNoLead.explain(
 			"the restarted s2 answered Get(\"a\") with %+v; it has lost the state, so it must answer ErrWrongServer", reply))
 
 		c.assertGetBlocks(ck, "b", "the only server that held the state restarted empty")
@@ -282,10 +251,9 @@ func TestFastRestartPrimary(t *testing.T) {
 }
 
 func TestAppendForwardsArguments(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
 		const nappends, chunk = 100, 1000
-		c := newCluster(t, true)
-		startPair(c)
+		c.startPair()
 		ck := c.clerk()
 		c.put(ck, "big", "")
 
@@ -301,20 +269,18 @@ func TestAppendForwardsArguments(t *testing.T) {
 		// backup). Forwarding the result instead would send the whole value,
 		// which grows to nappends*chunk bytes, each time: about 5 MB.
 		limit := int64(5 * nappends * chunk)
-		assert.Less(t, sent, limit, why(
-			"the primary forwards an Append's arguments, never the value it produces", docForward,
+		assert.Less(t, sent, limit, ruleForwardArgs.explain(
 			"%d Appends of %d bytes sent %d bytes over the network; arguments alone are about %d", nappends, chunk, sent, 2*nappends*chunk))
-		c.check(ck, "big", want, ruleSameOrder, docForward)
+		c.check(ck, "big", want, ruleSameOrder)
 		c.kill("s1")
-		c.requireView(10, "s2", "", "the backup takes over when the primary dies", docTransfer)
-		c.check(ck, "big", want, ruleSameOrder+": the backup applied a different sequence of Appends", docForward)
+		c.requireView(10, "s2", "", rulePromoted)
+		c.check(ck, "big", want, ruleBackupAppends)
 	})
 }
 
 func TestKillStopsGoroutines(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		startPair(c)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startPair()
 		c.start("s3")
 		ck := c.clerk()
 		c.put(ck, "a", "1")
@@ -333,9 +299,8 @@ func TestKillStopsGoroutines(t *testing.T) {
 		c.kill("s3")
 		time.Sleep(time.Second)
 		left := serverGoroutines()
-		assert.Empty(t, left, why(
-			"Kill stops every goroutine of the server: its ticker, anything it started, and every handler or loop, such as a forward being retried",
-			docKill, "%d goroutine(s) still run server code a second after every server was killed:\n\n%s",
+		assert.Empty(t, left, ruleKill.explain(
+			"%d goroutine(s) still run server code a second after every server was killed:\n\n%s",
 			len(left), strings.Join(left, "\n\n")))
 	})
 }

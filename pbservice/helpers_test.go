@@ -1,5 +1,9 @@
 package pbservice
 
+// The helpers of Part B's tests: the rules the tests check (each with the
+// section of the guide that explains it), the scenario every test runs in,
+// the cluster it drives, and the openings that several scenarios share.
+
 import (
 	"fmt"
 	"math/rand/v2"
@@ -17,19 +21,93 @@ import (
 	"pblab/viewservice"
 )
 
-// Where the guide explains each rule the tests check. Every failure message
-// names one of them.
+// Where the guide explains each rule the tests check.
 const (
 	docPings     = "docs/part-b-pbservice.md#step-1-the-ticker-and-pings"
 	docHandlers  = "docs/part-b-pbservice.md#step-2-handlers-over-a-map"
 	docForward   = "docs/part-b-pbservice.md#step-3-forwarding-to-the-backup"
 	docTransfer  = "docs/part-b-pbservice.md#step-4-state-transfer"
 	docDedupe    = "docs/part-b-pbservice.md#step-5-duplicate-detection-and-retries"
+	docDupTable  = "docs/part-b-pbservice.md#the-duplicate-table-is-not-transferred"
 	docClerk     = "docs/part-b-pbservice.md#step-6-failover-in-the-clerk"
 	docPartition = "docs/part-b-pbservice.md#step-7-partitions-and-the-stale-primary"
 	docLinear    = "docs/part-b-pbservice.md#linearizability"
 	docKill      = "docs/part-b-pbservice.md#kill-and-goroutines"
 )
+
+// A rule is one rule of Part B that a test checks. Every failure message
+// names one.
+type rule struct {
+	name string // the rule, as a failure message states it
+	doc  string // the guide's section that explains it
+}
+
+// The rules, in the order of the guide's steps. A rule that reads
+// "X: detail" or "X (detail)" is rule X, narrowed to the case a test checks.
+var (
+	// Step 1: the ticker and pings.
+	ruleFirstPrimary  = rule{"servers ping the view service from a ticker; the first server to ping becomes primary of view 1, with an empty state", docPings}
+	rulePingRate      = rule{"each server pings the view service once per PingInterval, from its ticker", docPings}
+	ruleKeepRole      = rule{"a server that keeps pinging stays in its role", docPings}
+	ruleAckedView     = rule{"the primary acks each view by pinging with its number, so an idle server can become backup", docPings}
+	ruleFirstBackup   = rule{"the first server is primary; the second, idle when there was no backup, is backup", docPings}
+	ruleIdleBackup    = rule{"an idle server becomes backup when there is none", docPings}
+	ruleIdleReplaces  = rule{"the idle server replaces the dead backup", docPings}
+	ruleSilentPrimary = rule{"the backup takes over when the primary stops pinging", docPings}
+
+	// Step 2: handlers over a map.
+	ruleLoneServe = rule{"the primary serves Get, Put and Append from its map; Get of an unset key returns \"\", Append to it appends to \"\"", docHandlers}
+	ruleSameData  = rule{ruleLoneServe.name + "; every clerk sees the same data", docHandlers}
+
+	// Step 3: forwarding to the backup.
+	ruleSameOrder         = rule{"the primary forwards every operation to the backup and applies it only after the backup did, one at a time, so both apply the same operations in the same order", docForward}
+	ruleBackupValue       = rule{ruleSameOrder.name + ": the backup's value differs from the primary's", docForward}
+	ruleBackupAppends     = rule{ruleSameOrder.name + ": the backup applied a different sequence of Appends", docForward}
+	ruleTakeOverForwarded = rule{ruleTakeOver.name + " (this key was written after the backup joined: forwarding)", docForward}
+	ruleOnlyPrimary       = rule{"only the primary serves clients: the backup and idle servers answer ErrWrongServer, and change nothing", docForward}
+	ruleRefusedPut        = rule{ruleOnlyPrimary.name + ": a Put the backup refused must not reach its state", docForward}
+	ruleForwardRetried    = rule{"a forward to a dead backup is retried until the view changes; then the primary sends its state to the new backup and goes on", docForward}
+	ruleForwardArgs       = rule{"the primary forwards an Append's arguments, never the value it produces", docForward}
+
+	// Step 4: state transfer.
+	ruleTakeOver            = rule{"the backup holds the whole state, from the transfer when it joined and every operation forwarded since, so it can take over", docTransfer}
+	ruleTakeOverTransferred = rule{ruleTakeOver.name + " (this key was written before the backup joined: state transfer)", docTransfer}
+	ruleTakeOverRestarted   = rule{ruleTakeOver.name + "; a restarted server holds nothing until a primary sends it the state", docTransfer}
+	rulePromoted            = rule{"the backup takes over when the primary dies", docTransfer}
+	rulePromotedAcked       = rule{rulePromoted.name + "; the primary must have acked the view", docTransfer}
+	ruleWholeState          = rule{"a new backup gets the whole state from the primary", docTransfer}
+	ruleAtomicTransfer      = rule{"the state transfer must be atomic with respect to operations, each one in the snapshot or forwarded after it", docTransfer}
+	ruleNoStateNoLead       = rule{"a server that never received the state must never act as primary, even if a view names it", docTransfer}
+	ruleRestartRejoins      = rule{"a server that pings 0 has restarted: it loses its role, and joins again as a new backup", docTransfer}
+	ruleRestartedBackup     = rule{"a restarted backup holds nothing: the primary sends it the whole state again (data and duplicate table) before it forwards to it", docTransfer}
+
+	// Step 5: duplicate detection and retries.
+	ruleAtMostOnce      = rule{"each Put/Append takes effect at most once, however often the clerk sends it (client id + sequence number, duplicate table)", docDedupe}
+	ruleAtMostOnceLossy = rule{ruleAtMostOnce.name + "; replies are lost on this network, so the clerk resends operations that already happened", docDedupe}
+	ruleAppendsKept     = rule{"every Append the service acknowledged takes effect exactly once, in the order each client issued it", docDedupe}
+	ruleAppendOnce      = rule{"every Append takes effect at most once, however often the clerk sent it", docDedupe}
+	ruleAppendOrder     = rule{"a client's Appends take effect in the order it issued them", docDedupe}
+	ruleDupTable        = rule{"the duplicate table is part of the state: the state transfer carries it, so that a new primary recognises a retry of an operation applied before it joined", docDupTable}
+
+	// Step 6: failover in the clerk.
+	ruleRetry         = rule{"the clerk retries until the operation is done; after a failure it asks the view service for the new primary", docClerk}
+	ruleRecovers      = rule{"a clerk retries until the service answers, and the service recovers once a primary holding the state is up", docClerk}
+	ruleCachedPrimary = rule{"the clerk caches the primary and asks the view service only after a failure; servers ping from their ticker, never per request", docClerk}
+
+	// Step 7: partitions and the stale primary.
+	ruleStalePrimary = rule{"a primary answers only after its backup accepted the forwarded operation; a backup that has moved to a newer view refuses it, so a primary cut off from the view service never answers with a stale value", docPartition}
+	ruleWrongServer  = rule{"a server that is not primary answers ErrWrongServer", docPartition}
+
+	// Throughout.
+	ruleLinearizable = rule{"every operation appears to take effect at one instant between its call and its return: a Get sees the latest Put/Append that completed before it", docLinear}
+	ruleKill         = rule{"Kill stops every goroutine of the server: its ticker, anything it started, and every handler or loop, such as a forward being retried", docKill}
+)
+
+// explain formats a failure message: what went wrong, the rule it breaks,
+// and where the guide explains the rule.
+func (r rule) explain(format string, args ...any) string {
+	return fmt.Sprintf("%s\n  rule: %s\n  see: %s", fmt.Sprintf(format, args...), r.name, r.doc)
+}
 
 // deadtime is how long the view service takes to notice that a server died.
 const deadtime = viewservice.PingInterval * viewservice.DeadPings
@@ -39,10 +117,23 @@ const deadtime = viewservice.PingInterval * viewservice.DeadPings
 // (labrpc.HandlerTimeout).
 const opDeadline = 30 * time.Second
 
-// why formats a failure message: what went wrong, the rule it breaks, and
-// where the guide explains that rule.
-func why(rule, doc, format string, args ...any) string {
-	return fmt.Sprintf("%s\n  rule: %s\n  see: %s", fmt.Sprintf(format, args...), rule, doc)
+// The networks a scenario runs on.
+const (
+	reliable   = true  // every call is delivered
+	unreliable = false // labrpc delays requests and loses some requests and replies
+)
+
+// scenario runs body as the test t, through labtest.Run, on a new cluster
+// whose view service has run alone for a second, as MIT's tests began.
+// Body gets the t that labtest.Run made: it must use that one, never the
+// test function's own.
+func scenario(t *testing.T, reliable bool, body func(t *testing.T, c *cluster)) {
+	t.Helper()
+	labtest.Run(t, func(t *testing.T) {
+		c := newCluster(t, reliable)
+		time.Sleep(time.Second)
+		body(t, c)
+	})
 }
 
 // A cluster is one test's view service, key/value servers and clerks, all on
@@ -158,14 +249,14 @@ func (c *cluster) waitView(tries int, cond func(v viewservice.View) bool) (views
 }
 
 // requireView waits (up to tries pings) for the view to have this primary
-// and backup, and fails the test now if it does not.
-func (c *cluster) requireView(tries int, primary, backup, rule, doc string) viewservice.View {
+// and backup, which r calls for, and fails the test now if it does not.
+func (c *cluster) requireView(tries int, primary, backup string, r rule) viewservice.View {
 	c.t.Helper()
 	v, ok := c.waitView(tries, func(v viewservice.View) bool { return v.Primary == primary && v.Backup == backup })
 	if !ok && v.Viewnum == 0 {
-		rule, doc = ruleFirstPrimary, docPings
+		r = ruleFirstPrimary
 	}
-	require.True(c.t, ok, why(rule, doc, "the view should be primary=%q backup=%q, but it is %+v after %v%s",
+	require.True(c.t, ok, r.explain("the view should be primary=%q backup=%q, but it is %+v after %v%s",
 		primary, backup, v, time.Duration(tries)*viewservice.PingInterval, noPingHint(v)))
 	return v
 }
@@ -175,8 +266,7 @@ func (c *cluster) requireView(tries int, primary, backup, rule, doc string) view
 func (c *cluster) requirePair(tries int) viewservice.View {
 	c.t.Helper()
 	v, ok := c.waitView(tries, func(v viewservice.View) bool { return v.Primary != "" && v.Backup != "" })
-	require.True(c.t, ok, why("the primary acks each view by pinging with its number, so an idle server can become backup", docPings,
-		"no view with a primary and a backup after %v: %+v%s", time.Duration(tries)*viewservice.PingInterval, v, noPingHint(v)))
+	require.True(c.t, ok, ruleAckedView.explain("no view with a primary and a backup after %v: %+v%s", time.Duration(tries)*viewservice.PingInterval, v, noPingHint(v)))
 	return v
 }
 
@@ -237,16 +327,14 @@ func (c *cluster) appendTo(ck *Clerk, key, value string) {
 // failStuck ends the test because a clerk operation did not return.
 func (c *cluster) failStuck(op string) {
 	c.t.Helper()
-	require.FailNow(c.t, why(
-		"a clerk retries until the service answers, and the service recovers once a primary holding the state is up",
-		docClerk, "%s did not return within %v (the view is now %+v)", op, opDeadline, c.view()))
+	require.FailNow(c.t, ruleRecovers.explain("%s did not return within %v (the view is now %+v)", op, opDeadline, c.view()))
 }
 
-// check reads key through ck and asserts that it is want.
-func (c *cluster) check(ck *Clerk, key, want, rule, doc string) {
+// check reads key through ck and asserts that it is want, as r says.
+func (c *cluster) check(ck *Clerk, key, want string, r rule) {
 	c.t.Helper()
 	got := c.get(ck, key)
-	assert.Equal(c.t, want, got, why(rule, doc, "Get(%q) returned the wrong value", key))
+	assert.Equal(c.t, want, got, r.explain("Get(%q) returned the wrong value", key))
 }
 
 // note writes a line to the test log and to the network's journal, so that
@@ -257,20 +345,52 @@ func (c *cluster) note(format string, args ...any) {
 	c.net.Note("test", msg)
 }
 
-// crasher kills a random server of names, waits a second, restarts it, and
-// waits another second, until stop is closed; at most one server is down at
-// a time. Run it in a goroutine of its own; it closes done when it ends.
+// The openings that several scenarios share.
+
+// startPrimary starts s1 alone, waits for wait, and fails the test now
+// unless s1 is primary by then. It returns the view.
+func (c *cluster) startPrimary(wait time.Duration) viewservice.View {
+	c.t.Helper()
+	c.start("s1")
+	time.Sleep(wait)
+	v := c.view()
+	require.Equal(c.t, "s1", v.Primary, ruleFirstPrimary.explain(
+		"the first server never became primary: %+v%s", v, noPingHint(v)))
+	return v
+}
+
+// startPair starts s1, then s2, waits for the view (s1, s2), and gives the
+// primary a second to send the backup the state and ack the view. It
+// returns the view (s1, s2).
+func (c *cluster) startPair() viewservice.View {
+	c.t.Helper()
+	c.start("s1")
+	time.Sleep(deadtime)
+	c.start("s2")
+	v := c.requireView(10, "s1", "s2", ruleAckedView)
+	time.Sleep(time.Second)
+	return v
+}
+
+// startTogether starts the servers called names at once, waits for a view
+// with a primary and a backup, and then for deadtime, while the views
+// settle.
+func (c *cluster) startTogether(names ...string) {
+	c.t.Helper()
+	for _, name := range names {
+		c.start(name)
+	}
+	c.requirePair(10)
+	time.Sleep(deadtime)
+}
+
 // startCrashLoop starts s1, s2 and s3, waits for a primary and a backup,
 // and starts the crasher under the scenario's title. The function it
 // returns stops the crasher, with every server running again.
 func (c *cluster) startCrashLoop(title string) (stop func()) {
 	c.t.Helper()
 	servers := []string{"s1", "s2", "s3"}
-	for _, s := range servers {
-		c.start(s)
-	}
-	c.requirePair(10)
-	time.Sleep(deadtime)
+	c.startTogether(servers...)
 
 	c.note("%s", title)
 	stopCh, done := make(chan struct{}), make(chan struct{})
@@ -290,12 +410,14 @@ func (c *cluster) assertGetBlocks(ck *Clerk, key, because string) {
 	go func() { got <- ck.Get(key) }()
 	select {
 	case v := <-got:
-		assert.Fail(c.t, why(ruleNoStateNoLead, docTransfer,
-			"Get(%q) returned %q although %s", key, v, because))
+		assert.Fail(c.t, ruleNoStateNoLead.explain("Get(%q) returned %q although %s", key, v, because))
 	case <-time.After(2 * time.Second):
 	}
 }
 
+// crasher kills a random server of names, waits a second, restarts it, and
+// waits another second, until stop is closed; at most one server is down at
+// a time. Run it in a goroutine of its own; it closes done when it ends.
 func (c *cluster) crasher(names []string, rng *rand.Rand, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	for {
@@ -343,19 +465,16 @@ func checkAppends(t *testing.T, v string, counts []int, where string) {
 		for j := range n {
 			elem := fmt.Sprintf("x %d %d y", i, j)
 			off := strings.Index(v, elem)
-			if !assert.GreaterOrEqual(t, off, 0, why(
-				"every Append the service acknowledged takes effect exactly once, in the order each client issued it",
-				docDedupe, "%s: element %q is missing from the value", where, elem)) {
+			if !assert.GreaterOrEqual(t, off, 0, ruleAppendsKept.explain(
+				"%s: element %q is missing from the value", where, elem)) {
 				return
 			}
-			if !assert.Equal(t, -1, strings.Index(v[off+len(elem):], elem), why(
-				"every Append takes effect at most once, however often the clerk sent it",
-				docDedupe, "%s: element %q appears twice", where, elem)) {
+			if !assert.Equal(t, -1, strings.Index(v[off+len(elem):], elem), ruleAppendOnce.explain(
+				"%s: element %q appears twice", where, elem)) {
 				return
 			}
-			if !assert.Greater(t, off, last, why(
-				"a client's Appends take effect in the order it issued them",
-				docDedupe, "%s: element %q comes before the element appended just before it", where, elem)) {
+			if !assert.Greater(t, off, last, ruleAppendOrder.explain(
+				"%s: element %q comes before the element appended just before it", where, elem)) {
 				return
 			}
 			last = off

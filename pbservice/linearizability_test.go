@@ -134,16 +134,14 @@ func (r *recorder) note(start int64, text string) {
 }
 
 func TestLinearizability(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
+	scenario(t, unreliable, func(t *testing.T, c *cluster) {
 		const (
 			nclients      = 4
 			maxOps        = 150 // per client, to bound the history
 			faultsFor     = 15 * time.Second
 			linearizePace = 20 * time.Millisecond // a client's pause between operations
 		)
-		c := newCluster(t, false)
 		servers := []string{"s1", "s2", "s3"}
-		time.Sleep(time.Second)
 		for _, s := range servers {
 			c.start(s)
 			time.Sleep(deadtime)
@@ -180,7 +178,7 @@ func TestLinearizability(t *testing.T) {
 						in.Op = "append"
 						op = func() string { ck.Append(key, in.Value); return "" }
 					}
-					if !assert.True(t, rec.do(i, in, op), why(ruleRetry, docClerk,
+					if !assert.True(t, rec.do(i, in, op), ruleRetry.explain(
 						"client %d: %s(%q) did not return within %v", i, in.Op, key, opDeadline)) {
 						return
 					}
@@ -228,7 +226,7 @@ func TestLinearizability(t *testing.T) {
 			time.Sleep(time.Second)
 		}
 		close(stop)
-		require.True(t, waitGroup(&clients, opDeadline), why(ruleRetry, docClerk, "the clients did not finish once the faults ended"))
+		require.True(t, waitGroup(&clients, opDeadline), ruleRetry.explain("the clients did not finish once the faults ended"))
 
 		checkStart := wallNow()
 		res, info := porcupine.CheckOperationsVerbose(kvModel, rec.ops, 0)
@@ -239,8 +237,7 @@ func TestLinearizability(t *testing.T) {
 			labtest.WriteArtifact(t, "linearizability", "html", func(w io.Writer) error {
 				return porcupine.Visualize(kvModel, info, w)
 			})
-			assert.Fail(t, why("every operation appears to take effect at one instant between its call and its return: a Get sees the latest Put/Append that completed before it",
-				docLinear, "the history of %d operations is not linearizable (porcupine: %v); open the visualisation (the \"linearizability:\" line of this output) in a browser",
+			assert.Fail(t, ruleLinearizable.explain("the history of %d operations is not linearizable (porcupine: %v); open the visualisation (the \"linearizability:\" line of this output) in a browser",
 				len(rec.ops), res))
 		}
 	})

@@ -15,12 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"pblab/internal/labtest"
 	"pblab/labrpc"
 	"pblab/viewservice"
 )
-
-const ruleStalePrimary = "a primary answers only after its backup accepted the forwarded operation; a backup that has moved to a newer view refuses it, so a primary cut off from the view service never answers with a stale value"
 
 // probeGet sends Get(key) straight to server, as a clerk would, and returns
 // the reply and whether one came.
@@ -33,61 +30,54 @@ func (c *cluster) probeGet(server, key string) (GetReply, bool) {
 // cutFromViewService starts s1 as primary and s2 as backup, writes a=1
 // through a clerk (which learns that s1 is primary), then cuts s1 off from
 // the view service and waits until s2 has taken over. It returns the clerk.
-func cutFromViewService(c *cluster) *Clerk {
-	t := c.t
-	time.Sleep(time.Second)
-	c.start("s1")
-	time.Sleep(time.Second)
-	v := c.view()
-	require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings, "the first server did not become primary: %+v%s", v, noPingHint(v)))
+func (c *cluster) cutFromViewService() *Clerk {
+	c.t.Helper()
+	c.startPrimary(time.Second)
 	c.start("s2")
 	time.Sleep(time.Second)
-	c.requireView(1, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
+	c.requireView(1, "s1", "s2", ruleAckedView)
 
 	ck1 := c.clerk()
 	c.put(ck1, "a", "1")
-	c.check(ck1, "a", "1", ruleSameOrder, docForward)
+	c.check(ck1, "a", "1", ruleSameOrder)
 
 	c.note("s1 is cut off from the view service; clerks still reach it")
 	c.net.Partition([]string{"s1"}, []string{c.vshost})
 	v, ok := c.waitView(15, func(v viewservice.View) bool { return v.Primary == "s2" })
-	require.True(t, ok, why("the backup takes over when the primary stops pinging", docPings, "s2 never became primary: %+v", v))
+	require.True(c.t, ok, ruleSilentPrimary.explain("s2 never became primary: %+v", v))
 	time.Sleep(200 * time.Millisecond) // s2 hears of the new view at its next ping
 	return ck1
 }
 
 func TestPartition1(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		ck1 := cutFromViewService(c)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		ck1 := c.cutFromViewService()
 
 		c.note("Old primary does not serve Gets")
 		ck2 := c.clerk()
 		c.put(ck2, "a", "111")
 
 		reply, ok := c.probeGet("s1", "a")
-		assert.False(t, ok && reply.Err == OK, why(ruleStalePrimary, docPartition,
+		assert.False(t, ok && reply.Err == OK, ruleStalePrimary.explain(
 			"the old primary s1, cut off from the view service, answered Get(\"a\") with %q after s2 took over and a was set to \"111\"", reply.Value))
 		if ok && reply.Err != OK {
-			assert.Equal(t, Err(ErrWrongServer), reply.Err, why("a server that is not primary answers ErrWrongServer", docPartition,
-				"the old primary's answer to Get"))
+			assert.Equal(t, Err(ErrWrongServer), reply.Err, ruleWrongServer.explain("the old primary's answer to Get"))
 		}
 
 		got := c.get(ck1, "a") // ck1 still believes s1 is primary
-		assert.NotEqual(t, "1", got, why(ruleStalePrimary, docPartition, "a clerk that asked the old primary got the stale value"))
-		assert.Equal(t, "111", got, why(ruleRetry, docClerk, "after ErrWrongServer from the old primary, the clerk must find the new one"))
-		c.check(ck2, "a", "111", ruleTakeOver, docTransfer)
+		assert.NotEqual(t, "1", got, ruleStalePrimary.explain("a clerk that asked the old primary got the stale value"))
+		assert.Equal(t, "111", got, ruleRetry.explain("after ErrWrongServer from the old primary, the clerk must find the new one"))
+		c.check(ck2, "a", "111", ruleTakeOver)
 	})
 }
 
 func TestPartition2(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		ck1 := cutFromViewService(c)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		ck1 := c.cutFromViewService()
 
 		c.note("Partitioned old primary does not complete Gets")
 		c.start("s3")
-		c.requireView(15, "s2", "s3", "an idle server becomes backup when there is none", docPings)
+		c.requireView(15, "s2", "s3", ruleIdleBackup)
 		time.Sleep(2 * time.Second)
 		ck2 := c.clerk()
 		c.put(ck2, "a", "2")
@@ -108,16 +98,16 @@ func TestPartition2(t *testing.T) {
 
 		select {
 		case v := <-got:
-			assert.NotEqual(t, "1", v, why(ruleStalePrimary, docPartition, "a clerk that asked the old primary got the stale value"))
-			assert.Equal(t, "2", v, why(ruleRetry, docClerk, "the clerk should have found s3, the new primary"))
+			assert.NotEqual(t, "1", v, ruleStalePrimary.explain("a clerk that asked the old primary got the stale value"))
+			assert.Equal(t, "2", v, ruleRetry.explain("the clerk should have found s3, the new primary"))
 		case <-time.After(labrpc.HandlerTimeout + 10*time.Second):
-			assert.Fail(t, why(ruleRetry, docClerk,
+			assert.Fail(t, ruleRetry.explain(
 				"Get(\"a\") did not return: when the old primary does not answer, the clerk must ask the view service and find s3"))
 		}
 		if reply, ok := <-probe; ok {
-			assert.False(t, reply.Err == OK, why(ruleStalePrimary, docPartition,
+			assert.False(t, reply.Err == OK, ruleStalePrimary.explain(
 				"the old primary s1 completed Get(\"a\") with %q although its backup s2 is dead and s3 has taken over", reply.Value))
 		}
-		c.check(ck2, "a", "2", ruleTakeOver, docTransfer)
+		c.check(ck2, "a", "2", ruleTakeOver)
 	})
 }

@@ -15,7 +15,8 @@ package pbservice
 // client, and keep the whole suite within seconds. They do not shorten any
 // scenario. Loops that run a fixed number of operations need no pause.
 //
-// Each test starts with the view service alone for a second, as MIT's did.
+// Each test starts with the view service alone for a second, as MIT's did
+// (scenario, in helpers_test.go).
 
 import (
 	"fmt"
@@ -38,59 +39,42 @@ const (
 	crashPause  = 50 * time.Millisecond
 )
 
-const (
-	ruleFirstPrimary  = "servers ping the view service from a ticker; the first server to ping becomes primary of view 1, with an empty state"
-	ruleLoneServe     = "the primary serves Get, Put and Append from its map; Get of an unset key returns \"\", Append to it appends to \"\""
-	ruleTakeOver      = "the backup holds the whole state, from the transfer when it joined and every operation forwarded since, so it can take over"
-	ruleSameOrder     = "the primary forwards every operation to the backup and applies it only after the backup did, one at a time, so both apply the same operations in the same order"
-	ruleNoStateNoLead = "a server that never received the state must never act as primary, even if a view names it"
-	ruleRetry         = "the clerk retries until the operation is done; after a failure it asks the view service for the new primary"
-	ruleAtMostOnce    = "each Put/Append takes effect at most once, however often the clerk sends it (client id + sequence number, duplicate table)"
-)
-
 func TestBasicFail(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
 		ck := c.clerk()
-		time.Sleep(time.Second)
-
 		c.note("Single primary, no backup")
-		c.start("s1")
-		time.Sleep(2 * deadtime)
-		v := c.view()
-		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings,
-			"the first server never became primary: %+v%s", v, noPingHint(v)))
+		c.startPrimary(2 * deadtime)
 		c.put(ck, "111", "v1")
-		c.check(ck, "111", "v1", ruleLoneServe, docHandlers)
+		c.check(ck, "111", "v1", ruleLoneServe)
 		c.put(ck, "2", "v2")
-		c.check(ck, "2", "v2", ruleLoneServe, docHandlers)
+		c.check(ck, "2", "v2", ruleLoneServe)
 		c.put(ck, "1", "v1a")
-		c.check(ck, "1", "v1a", ruleLoneServe, docHandlers)
-		c.check(ck, "nokey", "", ruleLoneServe, docHandlers)
+		c.check(ck, "1", "v1a", ruleLoneServe)
+		c.check(ck, "nokey", "", ruleLoneServe)
 		c.appendTo(ck, "ak", "hello")
-		c.check(ck, "ak", "hello", ruleLoneServe, docHandlers)
+		c.check(ck, "ak", "hello", ruleLoneServe)
 		c.put(ck, "ak", "xx")
 		c.appendTo(ck, "ak", "yy")
-		c.check(ck, "ak", "xxyy", ruleLoneServe, docHandlers)
+		c.check(ck, "ak", "xxyy", ruleLoneServe)
 
 		c.note("Add a backup")
 		c.start("s2")
-		c.requireView(10, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
+		c.requireView(10, "s1", "s2", ruleAckedView)
 		c.put(ck, "3", "33")
-		c.check(ck, "3", "33", ruleSameOrder, docForward)
+		c.check(ck, "3", "33", ruleSameOrder)
 		time.Sleep(300 * time.Millisecond)
 		c.put(ck, "4", "44")
-		c.check(ck, "4", "44", ruleSameOrder, docForward)
+		c.check(ck, "4", "44", ruleSameOrder)
 
 		c.note("Primary failure")
 		c.kill("s1")
-		c.requireView(10, "s2", "", "the backup takes over when the primary dies; the primary must have acked the view", docTransfer)
+		c.requireView(10, "s2", "", rulePromotedAcked)
 		time.Sleep(viewservice.PingInterval)
 		for _, kv := range [][2]string{{"1", "v1a"}, {"2", "v2"}, {"111", "v1"}, {"ak", "xxyy"}} {
-			c.check(ck, kv[0], kv[1], ruleTakeOver+" (this key was written before the backup joined: state transfer)", docTransfer)
+			c.check(ck, kv[0], kv[1], ruleTakeOverTransferred)
 		}
 		for _, kv := range [][2]string{{"3", "33"}, {"4", "44"}} {
-			c.check(ck, kv[0], kv[1], ruleTakeOver+" (this key was written after the backup joined: forwarding)", docForward)
+			c.check(ck, kv[0], kv[1], ruleTakeOverForwarded)
 		}
 
 		c.note("Kill last server, new one should not be active")
@@ -102,66 +86,46 @@ func TestBasicFail(t *testing.T) {
 }
 
 func TestSinglePrimary(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		time.Sleep(time.Second)
-		c.start("s1")
-		time.Sleep(2 * deadtime)
-		v := c.view()
-		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings,
-			"the first server never became primary: %+v%s", v, noPingHint(v)))
-
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startPrimary(2 * deadtime)
 		ck := c.clerk()
-		c.check(ck, "a", "", ruleLoneServe, docHandlers)
+		c.check(ck, "a", "", ruleLoneServe)
 		c.put(ck, "a", "x")
-		c.check(ck, "a", "x", ruleLoneServe, docHandlers)
+		c.check(ck, "a", "x", ruleLoneServe)
 		c.put(ck, "a", "y")
-		c.check(ck, "a", "y", ruleLoneServe, docHandlers)
+		c.check(ck, "a", "y", ruleLoneServe)
 		c.appendTo(ck, "a", "z")
-		c.check(ck, "a", "yz", ruleLoneServe, docHandlers)
+		c.check(ck, "a", "yz", ruleLoneServe)
 		c.appendTo(ck, "b", "first")
-		c.check(ck, "b", "first", ruleLoneServe, docHandlers)
+		c.check(ck, "b", "first", ruleLoneServe)
 		other := c.clerk()
-		c.check(other, "a", "yz", ruleLoneServe+"; every clerk sees the same data", docHandlers)
+		c.check(other, "a", "yz", ruleSameData)
 		c.put(other, "a", "")
-		c.check(ck, "a", "", ruleLoneServe, docHandlers)
+		c.check(ck, "a", "", ruleLoneServe)
 	})
 }
 
 func TestServersPing(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		time.Sleep(time.Second)
-		c.start("s1")
-		time.Sleep(2 * deadtime)
-		v := c.view()
-		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings,
-			"the first server never became primary: %+v%s", v, noPingHint(v)))
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startPrimary(2 * deadtime)
 		c.start("s2")
-		c.requireView(10, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
+		c.requireView(10, "s1", "s2", ruleAckedView)
 
 		before := c.net.GetCount(c.vshost)
 		time.Sleep(2 * time.Second)
 		pings := c.net.GetCount(c.vshost) - before
 		want := 2 * int(2*time.Second/viewservice.PingInterval) // two servers
-		assert.InDelta(t, want, pings, float64(want)/4, why(
-			"each server pings the view service once per PingInterval, from its ticker", docPings,
+		assert.InDelta(t, want, pings, float64(want)/4, rulePingRate.explain(
 			"two idle-time servers sent %d requests to the view service in 2 s; about %d expected", pings, want))
-		v = c.view()
-		assert.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings, "the primary changed with no failure: %+v", v))
-		assert.Equal(t, "s2", v.Backup, why("a server that keeps pinging stays in its role", docPings, "the backup changed with no failure: %+v", v))
+		v := c.view()
+		assert.Equal(t, "s1", v.Primary, ruleFirstPrimary.explain("the primary changed with no failure: %+v", v))
+		assert.Equal(t, "s2", v.Backup, ruleKeepRole.explain("the backup changed with no failure: %+v", v))
 	})
 }
 
 func TestViewServiceRPCCount(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		time.Sleep(time.Second)
-		c.start("s1")
-		time.Sleep(deadtime)
-		c.start("s2")
-		c.requireView(10, "s1", "s2", "the primary acks each view by pinging with its number, so an idle server can become backup", docPings)
-		time.Sleep(time.Second)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startPair()
 		ck := c.clerk()
 		c.put(ck, "k", "0") // the clerk learns who is primary
 
@@ -173,24 +137,21 @@ func TestViewServiceRPCCount(t *testing.T) {
 		}
 		elapsed, rpcs := time.Since(start), c.net.GetCount(c.vshost)-before
 		allowed := 2*int(elapsed/viewservice.PingInterval) + 20
-		assert.LessOrEqual(t, rpcs, allowed, why(
-			"the clerk caches the primary and asks the view service only after a failure; servers ping from their ticker, never per request",
-			docClerk, "100 Puts in %v with no failure caused %d requests to the view service; at most %d allowed (two servers pinging, plus a little)",
+		assert.LessOrEqual(t, rpcs, allowed, ruleCachedPrimary.explain(
+			"100 Puts in %v with no failure caused %d requests to the view service; at most %d allowed (two servers pinging, plus a little)",
 			elapsed, rpcs, allowed))
-		c.check(ck, "k", "99", ruleSameOrder, docForward)
+		c.check(ck, "k", "99", ruleSameOrder)
 	})
 }
 
 func TestAtMostOnce(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, false)
-		time.Sleep(time.Second)
+	scenario(t, unreliable, func(t *testing.T, c *cluster) {
 		c.note("at-most-once Append; unreliable")
 		c.start("s1")
 		c.waitView(10, func(v viewservice.View) bool { return v.Primary != "" && v.Backup != "" }) // never: one server
 		time.Sleep(deadtime)
 		v := c.view()
-		require.Equal(t, "s1", v.Primary, why(ruleFirstPrimary, docPings, "the only server is not primary: %+v%s", v, noPingHint(v)))
+		require.Equal(t, "s1", v.Primary, ruleFirstPrimary.explain("the only server is not primary: %+v%s", v, noPingHint(v)))
 
 		ck := c.clerk()
 		want := ""
@@ -199,14 +160,12 @@ func TestAtMostOnce(t *testing.T) {
 			c.appendTo(ck, "counter", v)
 			want += v
 		}
-		c.check(ck, "counter", want, ruleAtMostOnce+"; replies are lost on this network, so the clerk resends operations that already happened", docDedupe)
+		c.check(ck, "counter", want, ruleAtMostOnceLossy)
 	})
 }
 
 func TestFailPut(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		time.Sleep(time.Second)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
 		c.start("s1")
 		time.Sleep(time.Second)
 		c.start("s2")
@@ -214,49 +173,45 @@ func TestFailPut(t *testing.T) {
 		c.start("s3")
 		c.requirePair(15)
 		time.Sleep(time.Second)
-		v1 := c.requireView(1, "s1", "s2", "the first server is primary; the second, idle when there was no backup, is backup", docPings)
+		v1 := c.requireView(1, "s1", "s2", ruleFirstBackup)
 
 		ck := c.clerk()
 		c.put(ck, "a", "aa")
 		c.put(ck, "b", "bb")
 		c.put(ck, "c", "cc")
-		c.check(ck, "a", "aa", ruleSameOrder, docForward)
-		c.check(ck, "b", "bb", ruleSameOrder, docForward)
-		c.check(ck, "c", "cc", ruleSameOrder, docForward)
+		c.check(ck, "a", "aa", ruleSameOrder)
+		c.check(ck, "b", "bb", ruleSameOrder)
+		c.check(ck, "c", "cc", ruleSameOrder)
 
 		c.note("Put() immediately after backup failure")
 		c.kill("s2")
 		c.put(ck, "a", "aaa")
-		c.check(ck, "a", "aaa", "a forward to a dead backup is retried until the view changes; then the primary sends its state to the new backup and goes on", docForward)
+		c.check(ck, "a", "aaa", ruleForwardRetried)
 		v2, _ := c.waitView(15, func(v viewservice.View) bool { return v.Viewnum > v1.Viewnum && v.Backup != "" })
 		time.Sleep(time.Second)
-		v2 = c.requireView(1, "s1", "s3", "the idle server replaces the dead backup", docPings)
-		c.check(ck, "a", "aaa", ruleSameOrder, docForward)
+		v2 = c.requireView(1, "s1", "s3", ruleIdleReplaces)
+		c.check(ck, "a", "aaa", ruleSameOrder)
 
 		c.note("Put() immediately after primary failure")
 		c.kill("s1")
 		c.put(ck, "b", "bbb")
-		c.check(ck, "b", "bbb", ruleRetry, docClerk)
+		c.check(ck, "b", "bbb", ruleRetry)
 		c.waitView(15, func(v viewservice.View) bool { return v.Viewnum > v2.Viewnum && v.Primary != "" })
 		time.Sleep(time.Second)
-		c.requireView(1, "s3", "", "the backup takes over when the primary dies", docTransfer)
-		c.check(ck, "a", "aaa", ruleTakeOver, docTransfer)
-		c.check(ck, "b", "bbb", ruleTakeOver, docTransfer)
-		c.check(ck, "c", "cc", ruleTakeOver, docTransfer)
+		c.requireView(1, "s3", "", rulePromoted)
+		c.check(ck, "a", "aaa", ruleTakeOver)
+		c.check(ck, "b", "bbb", ruleTakeOver)
+		c.check(ck, "c", "cc", ruleTakeOver)
 		time.Sleep(200 * time.Millisecond)
 	})
 }
 
 // concurrentPuts runs three clients that Put random values to keys "0" and
 // "1" for five seconds, then compares what the primary and, after the
-// primary dies, the backup hold.
-func concurrentPuts(t *testing.T, reliable bool) {
-	c := newCluster(t, reliable)
-	time.Sleep(time.Second)
-	c.start("s1")
-	c.start("s2")
-	c.requirePair(10)
-	time.Sleep(deadtime)
+// primary dies, the backup hold. The network is reliable or not, as the
+// scenario's.
+func concurrentPuts(t *testing.T, c *cluster, reliable bool) {
+	c.startTogether("s1", "s2")
 
 	if !reliable {
 		ck := c.clerk()
@@ -277,38 +232,33 @@ func concurrentPuts(t *testing.T, reliable bool) {
 			}
 		}()
 	}
-	require.True(t, waitGroup(&wg, 5*time.Second+opDeadline), why(ruleRetry, docClerk,
+	require.True(t, waitGroup(&wg, 5*time.Second+opDeadline), ruleRetry.explain(
 		"the clients' Puts had not finished %v after the 5 s of the run (the view is %+v)", opDeadline, c.view()))
 	time.Sleep(time.Second)
 
 	ck := c.clerk()
 	v0, v1 := c.get(ck, "0"), c.get(ck, "1")
-	require.NotEmpty(t, v0, why(ruleSameOrder, docForward, "key \"0\" was written, yet reads empty"))
-	require.NotEmpty(t, v1, why(ruleSameOrder, docForward, "key \"1\" was written, yet reads empty"))
+	require.NotEmpty(t, v0, ruleSameOrder.explain("key \"0\" was written, yet reads empty"))
+	require.NotEmpty(t, v1, ruleSameOrder.explain("key \"1\" was written, yet reads empty"))
 
 	view := c.view()
 	c.kill(view.Primary)
-	c.requireView(10, view.Backup, "", "the backup takes over when the primary dies", docTransfer)
-	c.check(ck, "0", v0, ruleSameOrder+": the backup's value differs from the primary's", docForward)
-	c.check(ck, "1", v1, ruleSameOrder+": the backup's value differs from the primary's", docForward)
+	c.requireView(10, view.Backup, "", rulePromoted)
+	c.check(ck, "0", v0, ruleBackupValue)
+	c.check(ck, "1", v1, ruleBackupValue)
 }
 
 func TestConcurrentSame(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) { concurrentPuts(t, true) })
+	scenario(t, reliable, func(t *testing.T, c *cluster) { concurrentPuts(t, c, reliable) })
 }
 
 func TestConcurrentSameUnreliable(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) { concurrentPuts(t, false) })
+	scenario(t, unreliable, func(t *testing.T, c *cluster) { concurrentPuts(t, c, unreliable) })
 }
 
 func TestConcurrentSameAppend(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		time.Sleep(time.Second)
-		c.start("s1")
-		c.start("s2")
-		c.requirePair(10)
-		time.Sleep(deadtime)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
+		c.startTogether("s1", "s2")
 
 		const nclients, nappends = 3, 50
 		var wg sync.WaitGroup
@@ -325,7 +275,7 @@ func TestConcurrentSameAppend(t *testing.T) {
 				}
 			}()
 		}
-		require.True(t, waitGroup(&wg, opDeadline), why(ruleRetry, docClerk,
+		require.True(t, waitGroup(&wg, opDeadline), ruleRetry.explain(
 			"the clients' Appends had not finished after %v (the view is %+v)", opDeadline, c.view()))
 
 		counts := []int{nappends, nappends, nappends}
@@ -335,17 +285,15 @@ func TestConcurrentSameAppend(t *testing.T) {
 
 		view := c.view()
 		c.kill(view.Primary)
-		c.requireView(10, view.Backup, "", "the backup takes over when the primary dies", docTransfer)
+		c.requireView(10, view.Backup, "", rulePromoted)
 		onBackup := c.get(ck, "k")
 		checkAppends(t, onBackup, counts, "the backup's value")
-		assert.Equal(t, onPrimary, onBackup, why(ruleSameOrder, docForward, "the primary and the backup hold different values"))
+		assert.Equal(t, onPrimary, onBackup, ruleSameOrder.explain("the primary and the backup hold different values"))
 	})
 }
 
 func TestRepeatedCrash(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, true)
-		time.Sleep(time.Second)
+	scenario(t, reliable, func(t *testing.T, c *cluster) {
 		stopCrashing := c.startCrashLoop("Repeated failures/restarts")
 
 		var wg sync.WaitGroup
@@ -360,8 +308,7 @@ func TestRepeatedCrash(t *testing.T) {
 					key := fmt.Sprintf("c%d-k%d", i, rng.IntN(10))
 					if want, ok := written[key]; ok {
 						if got := ck.Get(key); got != want {
-							assert.Fail(t, why(ruleTakeOver+"; a restarted server holds nothing until a primary sends it the state",
-								docTransfer, "client %d: Get(%q) = %q, but this client last wrote %q", i, key, got, want))
+							assert.Fail(t, ruleTakeOverRestarted.explain("client %d: Get(%q) = %q, but this client last wrote %q", i, key, got, want))
 							return
 						}
 					}
@@ -372,21 +319,20 @@ func TestRepeatedCrash(t *testing.T) {
 				}
 			}()
 		}
-		require.True(t, waitGroup(&wg, 20*time.Second+opDeadline), why(ruleRetry, docClerk,
+		require.True(t, waitGroup(&wg, 20*time.Second+opDeadline), ruleRetry.explain(
 			"the clients had not finished %v after the 20 s of the run (the view is %+v)", opDeadline, c.view()))
 		stopCrashing()
 		c.note("... Put/Gets done ...")
 
 		ck := c.clerk()
 		c.put(ck, "aaa", "bbb")
-		c.check(ck, "aaa", "bbb", ruleRetry, docClerk)
+		c.check(ck, "aaa", "bbb", ruleRetry)
 	})
 }
 
 func TestRepeatedCrashUnreliable(t *testing.T) {
-	labtest.Run(t, func(t *testing.T) {
-		c := newCluster(t, false) // the whole network, restarted servers included
-		time.Sleep(time.Second)
+	// The whole network is unreliable, restarted servers included.
+	scenario(t, unreliable, func(t *testing.T, c *cluster) {
 		stopCrashing := c.startCrashLoop("Repeated failures/restarts with concurrent updates to same key; unreliable")
 
 		counts := make([]int, 2)
@@ -403,7 +349,7 @@ func TestRepeatedCrashUnreliable(t *testing.T) {
 				}
 			}()
 		}
-		require.True(t, waitGroup(&wg, 20*time.Second+opDeadline), why(ruleRetry, docClerk,
+		require.True(t, waitGroup(&wg, 20*time.Second+opDeadline), ruleRetry.explain(
 			"the clients had not finished %v after the 20 s of the run (the view is %+v)", opDeadline, c.view()))
 		stopCrashing()
 		c.note("... Appends done ...")
@@ -411,7 +357,7 @@ func TestRepeatedCrashUnreliable(t *testing.T) {
 		ck := c.clerk()
 		checkAppends(t, c.get(ck, "0"), counts, "key \"0\" after 20 s of crashes")
 		c.put(ck, "aaa", "bbb")
-		c.check(ck, "aaa", "bbb", ruleRetry, docClerk)
+		c.check(ck, "aaa", "bbb", ruleRetry)
 	})
 }
 
