@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"time"
+
+	"pblab/internal/faults"
 )
 
 // ClientEnd makes calls under one caller's name. It is safe for concurrent
@@ -19,28 +21,14 @@ type ClientEnd struct {
 // Name returns the name the end calls under.
 func (e *ClientEnd) Name() string { return e.name }
 
-// fate holds every random decision for one call. Each call draws all of them,
-// in the same order, whether it needs them or not, so that the sequence of
-// decisions depends only on the sequence of calls.
-type fate struct {
-	requestDelay time.Duration
-	dropRequest  bool
-	dropReply    bool
-	holdReply    bool
-	holdFor      time.Duration
-	failAfter    time.Duration
-}
-
 // a callPlan is what the network decided for one call when it was sent.
 type callPlan struct {
-	id             uint64
-	srv            *server // nil if the server is unknown or crashed
-	everAdded      bool    // a server of that name was added at some point
-	reachable      bool    // the request could be delivered when it was sent
-	topology       uint64  // the network's topology count when it was sent
-	reliable       bool
-	longReordering bool
-	fate           fate
+	id        uint64
+	srv       *server // nil if the server is unknown or crashed
+	everAdded bool    // a server of that name was added at some point
+	reachable bool    // the request could be delivered when it was sent
+	topology  uint64  // the network's topology count when it was sent
+	fate      faults.Fate
 }
 
 // Call sends a request to the RPC method svcMeth ("Service.Method") of the
@@ -54,7 +42,7 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 	if n.closed() {
 		runtime.Goexit()
 	}
-	p := n.plan(e, server)
+	p := n.plan(e, server, svcMeth)
 	c := &call{n: n, e: e, p: &p, server: server, svcMeth: svcMeth, rec: n.recording.Load()}
 
 	// Find the handler, and check that args and reply fit it. A mistake
@@ -97,47 +85,15 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 		return c.fail(EventFail, mistake.Error())
 	}
 
-	if !p.reachable {
-		if !n.wait(p.fate.failAfter) {
-			return c.fail(EventFail, "network cleaned up")
-		}
-		return c.fail(EventFail, "unreachable")
-	}
-	if !p.reliable {
-		if !n.wait(p.fate.requestDelay) {
-			return c.fail(EventFail, "network cleaned up")
-		}
-		if p.fate.dropRequest {
-			return c.fail(EventDropRequest, "")
-		}
-		if !c.stillReachable() {
-			return c.fail(EventFail, "unreachable")
-		}
-	}
-
-	p.srv.count.Add(1)
-	if c.rec {
-		c.event(EventDeliver, 0, "")
+	if !c.deliverRequest() {
+		return false
 	}
 	replyCopy, ok, why := n.runHandler(p.srv, m, argv)
 	if !ok {
 		return c.fail(EventFail, why)
 	}
-	if !c.stillReachable() {
-		return c.fail(EventDropReply, "unreachable")
-	}
-	if !p.reliable && p.fate.dropReply {
-		return c.fail(EventDropReply, "")
-	}
-	if p.longReordering && p.fate.holdReply {
-		if !n.wait(p.fate.holdFor) {
-			return c.fail(EventFail, "network cleaned up")
-		}
-		// A reply held back is still in flight: a crash or a partition
-		// since the handler returned loses it.
-		if !c.stillReachable() {
-			return c.fail(EventDropReply, "unreachable")
-		}
+	if !c.deliverReply() {
+		return false
 	}
 	n.warnUnexported(m.replyCodec)
 	size, err := m.replyCodec.copy(replyv, replyCopy.Elem())
@@ -182,6 +138,55 @@ func (c *call) fail(kind EventKind, why string) bool {
 	return false
 }
 
+// deliverRequest carries the request to the server as the call's fate
+// says, and reports whether it arrived; if not, it journals why.
+func (c *call) deliverRequest() bool {
+	f := &c.p.fate
+	if !c.p.reachable {
+		if !c.n.wait(f.FailAfter) {
+			return c.fail(EventFail, "network cleaned up")
+		}
+		return c.fail(EventFail, "unreachable")
+	}
+	if f.RequestDelay > 0 && !c.n.wait(f.RequestDelay) {
+		return c.fail(EventFail, "network cleaned up")
+	}
+	if f.DropRequest {
+		return c.fail(EventDropRequest, "")
+	}
+	if !c.stillReachable() {
+		return c.fail(EventFail, "unreachable")
+	}
+	c.p.srv.count.Add(1)
+	if c.rec {
+		c.event(EventDeliver, 0, "")
+	}
+	return true
+}
+
+// deliverReply carries the handler's reply back as the call's fate says,
+// and reports whether it arrived; if not, it journals why.
+func (c *call) deliverReply() bool {
+	if !c.stillReachable() {
+		return c.fail(EventDropReply, "unreachable")
+	}
+	f := &c.p.fate
+	if f.DropReply {
+		return c.fail(EventDropReply, "")
+	}
+	if f.HoldReply > 0 {
+		if !c.n.wait(f.HoldReply) {
+			return c.fail(EventFail, "network cleaned up")
+		}
+		// A reply held back is still in flight: a crash or a partition
+		// since the handler returned loses it.
+		if !c.stillReachable() {
+			return c.fail(EventDropReply, "unreachable")
+		}
+	}
+	return true
+}
+
 // stillReachable reports whether a message can still pass between the
 // caller and the server. While nothing has crashed, restarted or been
 // partitioned since the call was sent, the answer is the one of that moment.
@@ -194,39 +199,26 @@ func (c *call) stillReachable() bool {
 	return c.n.reachableLocked(c.e, c.server, c.p.srv)
 }
 
-// plan numbers a call, counts it, draws its fate, and notes whether it can
-// be delivered, all under one lock.
-func (n *Network) plan(e *ClientEnd, server string) callPlan {
+// plan numbers a call, counts it, notes whether it can be delivered, and
+// decides its fate, all under one lock.
+func (n *Network) plan(e *ClientEnd, server, svcMeth string) callPlan {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.totalCount++
 	n.callIDs++
-	r := n.randLocked(link{e.name, server})
-	f := fate{
-		requestDelay: time.Duration(r.Int64N(int64(ShortDelay))),
-		dropRequest:  r.IntN(100) < DropPercent,
-		dropReply:    r.IntN(100) < DropPercent,
-		holdReply:    r.IntN(3) < 2,
-	}
-	// A hold of 200 ms plus U(0, U(0, 2 s)): mostly short, sometimes long.
-	upper := r.Int64N(int64(2 * time.Second))
-	f.holdFor = 200*time.Millisecond + time.Duration(r.Int64N(upper+1))
-	failFraction := r.Float64()
-	if n.longDelays {
-		f.failAfter = time.Duration(failFraction * float64(LongFailDelay))
-	} else {
-		f.failAfter = time.Duration(failFraction * float64(FailDelay))
-	}
 	srv := n.servers[server]
+	reachable := n.reachableLocked(e, server, srv)
 	return callPlan{
-		id:             n.callIDs,
-		srv:            srv,
-		everAdded:      n.counts[server] != nil,
-		reachable:      n.reachableLocked(e, server, srv),
-		topology:       n.topology.Load(),
-		reliable:       n.reliable,
-		longReordering: n.longReordering,
-		fate:           f,
+		id:        n.callIDs,
+		srv:       srv,
+		everAdded: n.counts[server] != nil,
+		reachable: reachable,
+		topology:  n.topology.Load(),
+		fate: n.decideLocked(faults.Call{
+			ID: n.callIDs, From: e.name, To: server, Method: svcMeth,
+			Reliable: n.reliable, LongDelays: n.longDelays, LongReordering: n.longReordering,
+			Reachable: reachable,
+		}),
 	}
 }
 

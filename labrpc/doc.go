@@ -95,12 +95,14 @@
 // Every random decision (delays, drops, reordering) derives from one seed
 // per network, taken from LABRPC_SEED if it is set and at random otherwise;
 // Seed reports it. Each link — a caller name and a server name — has a
-// random stream of its own, seeded from the seed and the two names, and each
-// call draws the same number of values from its link's stream in the same
-// order. So the same seed and the same sequence of calls on a link give the
-// same fault decisions on it, however the calls of other links interleave.
-// Calls on one link from concurrent goroutines may still be ordered
-// differently from run to run.
+// random stream of its own, seeded from the seed and the two names. A call's
+// faults are all decided as it is sent, from the same number of values drawn
+// from its link's stream in the same order. So the same seed and the same
+// sequence of calls on a link give the same fault decisions on it, however
+// the calls of other links interleave. Calls on one link from concurrent
+// goroutines may still be ordered differently from run to run. Reliable,
+// LongDelays and LongReordering apply to the calls sent after them; crashes
+// and partitions reach calls in flight too.
 //
 // # Cleanup
 //

@@ -207,16 +207,18 @@ func writeValue(b *strings.Builder, v reflect.Value) {
 	case reflect.Struct:
 		b.WriteByte('{')
 		t := v.Type()
+		written := 0
 		for i := range v.NumField() {
 			if b.Len() > previewLimit {
 				break
 			}
 			if !t.Field(i).IsExported() {
-				continue
+				continue // gob does not send it, so the handler never sees it
 			}
-			if i > 0 {
+			if written > 0 {
 				b.WriteByte(' ')
 			}
+			written++
 			b.WriteString(t.Field(i).Name)
 			b.WriteByte(':')
 			writeValue(b, v.Field(i))

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"log"
 	"math"
 	mathrand "math/rand/v2"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"pblab/internal/faults"
 )
 
 // Fault parameters. They are those of MIT 6.824's labrpc, so the lab's timing
@@ -54,6 +55,7 @@ type Network struct {
 
 	mu             sync.Mutex
 	links          map[link]*mathrand.Rand // the fault stream of each caller-server pair
+	policy         faults.Policy           // decides each call's fate instead of links, if set
 	reliable       bool
 	longDelays     bool
 	longReordering bool
@@ -86,26 +88,6 @@ func MakeNetwork() *Network {
 		counts:   map[string]*atomic.Int64{},
 		warned:   map[string]bool{},
 	}
-}
-
-// A link is a caller name and a server name. Each link draws its faults
-// from a random stream of its own, seeded from the network's seed and the
-// two names, so the faults between two nodes depend on the calls between
-// them alone, not on how those interleave with other nodes' calls.
-type link struct{ from, to string }
-
-// randLocked returns the fault stream of a link, starting it on first use.
-func (n *Network) randLocked(l link) *mathrand.Rand {
-	r, ok := n.links[l]
-	if !ok {
-		h := fnv.New64a()
-		h.Write([]byte(l.from))
-		h.Write([]byte{0})
-		h.Write([]byte(l.to))
-		r = mathrand.New(mathrand.NewPCG(uint64(n.seed), h.Sum64()))
-		n.links[l] = r
-	}
-	return r
 }
 
 func envSeed() (int64, bool) {

@@ -128,13 +128,22 @@ func TestRandomSeed(t *testing.T) {
 	})
 }
 
+// callEvents returns the events of call id.
+func callEvents(j labrpc.Journal, id uint64) []labrpc.Event {
+	var events []labrpc.Event
+	for _, e := range j.Events {
+		if e.Call == id {
+			events = append(events, e)
+		}
+	}
+	return events
+}
+
 // kinds returns the kinds of the events of call id.
 func kinds(j labrpc.Journal, id uint64) []labrpc.EventKind {
 	var ks []labrpc.EventKind
-	for _, e := range j.Events {
-		if e.Call == id {
-			ks = append(ks, e.Kind)
-		}
+	for _, e := range callEvents(j, id) {
+		ks = append(ks, e.Kind)
 	}
 	return ks
 }
