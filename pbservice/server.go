@@ -170,7 +170,8 @@ func (pb *PBServer) sendForward(backup string, args *ForwardArgs) Err {
 		if reply, ok := callInView[ForwardReply](pb, args.Viewnum, backup, "PBServer.Forward", args); ok {
 			return reply.Err
 		}
-		if !pb.sleep(forwardRetry) || pb.viewnum() != args.Viewnum {
+		pb.sleep(forwardRetry)
+		if pb.killed() || pb.viewnum() != args.Viewnum {
 			return ""
 		}
 	}
@@ -242,15 +243,13 @@ func (pb *PBServer) viewnum() uint {
 	return pb.state.currentView().Viewnum
 }
 
-// sleep waits for d, or until Kill; it reports whether the server still runs.
-func (pb *PBServer) sleep(d time.Duration) bool {
+// sleep waits for d, or until Kill.
+func (pb *PBServer) sleep(d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
 	case <-pb.done:
-		return false
 	}
 }
 
