@@ -163,20 +163,26 @@ func (n *Network) LongReordering(yes bool) {
 // the name is empty or already running, if two services share a type name,
 // or if a service breaks the RPC method rules.
 func (n *Network) AddServer(name string, services ...any) error {
+	_, err := n.addServer(name, services)
+	return err
+}
+
+// addServer adds a server, as AddServer says, and returns it.
+func (n *Network) addServer(name string, services []any) (*server, error) {
 	if name == "" {
-		return fmt.Errorf("labrpc: AddServer: a server needs a name")
+		return nil, fmt.Errorf("labrpc: AddServer: a server needs a name")
 	}
 	if len(services) == 0 {
-		return fmt.Errorf("labrpc: AddServer %q: no services given", name)
+		return nil, fmt.Errorf("labrpc: AddServer %q: no services given", name)
 	}
 	srv := &server{name: name, services: map[string]*service{}, stopped: make(chan struct{}), jobs: make(chan job)}
 	for _, rcvr := range services {
 		svc, err := newService(rcvr)
 		if err != nil {
-			return fmt.Errorf("labrpc: AddServer %q: %w", name, err)
+			return nil, fmt.Errorf("labrpc: AddServer %q: %w", name, err)
 		}
 		if _, dup := srv.services[svc.name]; dup {
-			return fmt.Errorf("labrpc: AddServer %q: two services are named %q; each service needs its own type", name, svc.name)
+			return nil, fmt.Errorf("labrpc: AddServer %q: two services are named %q; each service needs its own type", name, svc.name)
 		}
 		for _, m := range svc.methods {
 			m.argCodec = n.codec.forType(m.argType)
@@ -188,7 +194,7 @@ func (n *Network) AddServer(name string, services ...any) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if _, running := n.servers[name]; running {
-		return fmt.Errorf("labrpc: AddServer %q: a server of that name is already running; DeleteServer it first", name)
+		return nil, fmt.Errorf("labrpc: AddServer %q: a server of that name is already running; DeleteServer it first", name)
 	}
 	srv.count = n.counts[name]
 	restart := srv.count != nil
@@ -206,7 +212,7 @@ func (n *Network) AddServer(name string, services ...any) error {
 	} else {
 		n.noteLocked(EventStart, name, "")
 	}
-	return nil
+	return srv, nil
 }
 
 // DeleteServer crashes the server called name (fail-stop): later calls to it

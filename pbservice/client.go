@@ -1,47 +1,28 @@
 package pbservice
 
 import (
-	"crypto/rand"
-	"math/big"
 	"time"
 
 	"pblab/labrpc"
 	"pblab/viewservice"
 )
 
+// This file is yours to complete: docs/part-b-pbservice.md, step 6.
+
 // A Clerk is a client of the key/value service. It finds the primary through
 // the view service, sends it each operation, and tries again until the
 // operation is done. A Clerk runs one operation at a time: it is not safe for
 // concurrent use, and each client goroutine of a test has its own.
 type Clerk struct {
+	// Set by MakeClerk (start.go); keep these fields.
 	vs  *viewservice.Clerk // asks the view service who is primary
 	end *labrpc.ClientEnd  // calls the key/value servers
+	id  int64              // this clerk's client id, random: no other clerk has it
+
 	// BEGIN SOLUTION
-	id      int64  // this clerk's client id, random
 	seq     int64  // the number of its latest operation
 	primary string // the primary as last learned, "" if unknown
 	// END SOLUTION
-}
-
-// MakeClerk returns a clerk that calls under the name me, for the service
-// whose view service is called vshost.
-func MakeClerk(net *labrpc.Network, vshost string, me string) *Clerk {
-	ck := &Clerk{vs: viewservice.MakeClerk(net, me, vshost), end: net.MakeEnd(me)}
-	// BEGIN SOLUTION
-	ck.id = nrand()
-	// END SOLUTION
-	return ck
-}
-
-// nrand returns a random number in [0, 2^62). Drawn once per clerk, it makes
-// a client id that no other clerk has, with very high probability.
-func nrand() int64 {
-	limit := big.NewInt(int64(1) << 62)
-	n, err := rand.Int(rand.Reader, limit)
-	if err != nil {
-		panic("pbservice: no randomness: " + err.Error())
-	}
-	return n.Int64()
 }
 
 // pause waits between two tries of an operation. Do not change it: a clerk

@@ -1,7 +1,7 @@
 package pbservice
 
 import (
-	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -10,36 +10,45 @@ import (
 	"pblab/viewservice"
 )
 
+// This file is yours to complete: docs/part-b-pbservice.md takes you
+// through it step by step.
+//
+// It has two halves, as Part A's view service has. The PBServer is the
+// shell: it owns the locks and the server's goroutines, answers RPCs, and
+// makes the calls to the view service and to the other server. The pbState
+// is the core: the key/value state with its duplicate table, and the rules
+// of roles and views, as functions that return what to do and never call
+// out. The tests drive pbState directly too, one step at a time.
+
 // PBServer is one key/value server. The view service says, view by view,
 // whether it is the primary, the backup, or neither. The primary serves the
 // clerks and forwards every operation to the backup; the backup applies what
 // the primary forwards, and takes over if the primary fails.
 type PBServer struct {
-	// mu guards the server's state. It is a labsync.Mutex, so that it may be
-	// held across an RPC (the primary holds it while it forwards an
-	// operation) without freezing the tests' virtual clock.
-	mu   labsync.Mutex
-	net  *labrpc.Network
-	me   string
-	vs   *viewservice.Clerk // pings the view service under the name me
-	end  *labrpc.ClientEnd  // calls other servers under the name me
-	done chan struct{}      // closed by Kill
-	once sync.Once
+	// Set by StartServer (start.go); keep these fields.
+	me    string
+	vs    *viewservice.Clerk // pings the view service under the name me
+	end   *labrpc.ClientEnd  // calls other servers under the name me
+	host  *labrpc.Host       // the server's place on the network; Kill leaves it
+	done  chan struct{}      // closed by Kill
+	once  sync.Once
+	state pbState // the core, made by newPBState
 
 	// BEGIN SOLUTION
-	view   viewservice.View  // the view this server acts in
-	ready  bool              // it holds the service's state: see maybeChangeView
-	synced bool              // as primary: the backup of view has the state
-	data   map[string]string // the key/value state
-	seen   map[int64]int64   // the duplicate table: each client's latest applied Put/Append Seq
 
-	// The ticker pings while an operation may hold mu for long (a forward
-	// that the backup does not answer), so it shares what it learns under a
-	// lock of its own, which nobody holds across a call or a sleep.
-	pingMu  sync.Mutex
-	latest  viewservice.View // the newest view the view service has sent
-	acked   uint             // the view number to ping with
-	newView chan struct{}    // wakes viewChanger after each ping
+	// opMu orders what a primary does with its backup: one client
+	// operation, or one state transfer, at a time, so that every operation
+	// is either in the state sent to a new backup or forwarded after it.
+	// It is held across calls to the backup, so it is a labsync.Mutex,
+	// whose waiters the tests' virtual clock can see. The Forward and
+	// Transfer handlers never take it: a server that waits for its backup
+	// can still answer the server waiting for it.
+	opMu labsync.Mutex
+
+	// mu guards state and sending. It is never held across a call or a
+	// sleep, so nobody waits on it for long.
+	mu      sync.Mutex
+	sending bool // a sendState is under way
 	// END SOLUTION
 }
 
@@ -47,25 +56,8 @@ type PBServer struct {
 // not the primary answers ErrWrongServer.
 func (pb *PBServer) Get(args *GetArgs, reply *GetReply) error {
 	// BEGIN SOLUTION
-	pb.mu.Lock()
-	defer pb.mu.Unlock()
-	if !pb.maybeActAsPrimary() {
-		reply.Err = ErrWrongServer
-		return nil
-	}
-	// A Get is forwarded too: the backup's acceptance proves that no newer
-	// view has a new primary that could have written since.
 	op := Op{Kind: OpGet, Key: args.Key, ClientID: args.ClientID, Seq: args.Seq}
-	if err := pb.sendForward(op); err != OK {
-		reply.Err = err
-		return nil
-	}
-	reply.Value, reply.Err = pb.apply(op)
-	// Testing debugOn first spares this path, taken by every operation, the
-	// allocations of debugf's arguments while logging is off.
-	if debugOn {
-		debugf(topicOp, pb.me, "Get(%q) #%d of client %d: %s", op.Key, op.Seq, op.ClientID, reply.Err)
-	}
+	reply.Value, reply.Err = pb.serve(op)
 	// END SOLUTION
 	return nil
 }
@@ -74,256 +66,190 @@ func (pb *PBServer) Get(args *GetArgs, reply *GetReply) error {
 // that is not the primary answers ErrWrongServer.
 func (pb *PBServer) PutAppend(args *PutAppendArgs, reply *PutAppendReply) error {
 	// BEGIN SOLUTION
-	pb.mu.Lock()
-	defer pb.mu.Unlock()
-	if !pb.maybeActAsPrimary() {
-		reply.Err = ErrWrongServer
+	if args.Op != OpPut && args.Op != OpAppend {
+		reply.Err = Err("pbservice: unknown operation " + args.Op)
 		return nil
 	}
 	op := Op{Kind: args.Op, Key: args.Key, Value: args.Value, ClientID: args.ClientID, Seq: args.Seq}
-	if op.Kind != OpPut && op.Kind != OpAppend {
-		reply.Err = Err(fmt.Sprintf("pbservice: unknown operation %q", op.Kind))
-		return nil
-	}
-	if pb.isDuplicate(op) {
-		// Done before: the backup has it too, since the primary applies an
-		// operation only after the backup did.
-		debugf(topicDup, pb.me, "%s(%q) #%d of client %d: done before", op.Kind, op.Key, op.Seq, op.ClientID)
-		reply.Err = OK
-		return nil
-	}
-	if err := pb.sendForward(op); err != OK {
-		reply.Err = err
-		return nil
-	}
-	_, reply.Err = pb.apply(op)
+	_, reply.Err = pb.serve(op)
+	// END SOLUTION
+	return nil
+}
+
+// Forward is the RPC the primary sends its backup with each operation.
+func (pb *PBServer) Forward(args *ForwardArgs, reply *ForwardReply) error {
+	// BEGIN SOLUTION
+	pb.mu.Lock()
+	defer pb.mu.Unlock()
+	reply.Err = pb.state.handleForward(args)
 	if debugOn {
-		debugf(topicOp, pb.me, "%s(%q, %q) #%d of client %d: %s", op.Kind, op.Key, op.Value, op.Seq, op.ClientID, reply.Err)
+		debugf(topicFwd, pb.me, "%s(%q) #%d of client %d from %s in view %d: %s",
+			args.Op.Kind, args.Op.Key, args.Op.Seq, args.Op.ClientID, args.Primary, args.Viewnum, reply.Err)
 	}
 	// END SOLUTION
 	return nil
 }
 
+// Transfer is the RPC the primary sends a new backup: here is the whole
+// state.
+func (pb *PBServer) Transfer(args *TransferArgs, reply *TransferReply) error {
+	// BEGIN SOLUTION
+	pb.mu.Lock()
+	defer pb.mu.Unlock()
+	reply.Err = pb.state.handleTransfer(args)
+	debugf(topicXfer, pb.me, "the state (%d keys) from %s for view %d: %s", len(args.Data), args.Primary, args.Viewnum, reply.Err)
+	// END SOLUTION
+	return nil
+}
+
+// tick is called once every PingInterval, by the ticker. It pings the view
+// service and hands the reply to the core; as primary with a backup that
+// lacks the state, it starts sending the state. It must not wait for long
+// (for an operation, say): if it stopped pinging, the view service would
+// think the server dead.
+func (pb *PBServer) tick() {
+	// BEGIN SOLUTION
+	pb.mu.Lock()
+	viewnum := pb.state.pingViewnum()
+	pb.mu.Unlock()
+	v, err := pb.vs.Ping(viewnum)
+	if err != nil {
+		return // the next tick pings again
+	}
+	pb.mu.Lock()
+	before := pb.state.currentView()
+	pb.state.handleView(v)
+	if after := pb.state.currentView(); after != before {
+		debugf(topicView, pb.me, "view %d: primary %s, backup %s", after.Viewnum, orNone(after.Primary), orNone(after.Backup))
+	}
+	start := pb.state.needsTransfer() && !pb.sending
+	pb.sending = pb.sending || start
+	pb.mu.Unlock()
+	if start {
+		go pb.sendState()
+	}
+	// END SOLUTION
+}
+
 // BEGIN SOLUTION
 
-// forwardRetry is how long the primary waits before it sends a forward again
-// after the backup did not answer.
+// forwardRetry is how long the primary waits before it sends a forward or
+// a transfer again after the backup did not answer, and how often a call
+// in flight looks whether its view has ended.
 const forwardRetry = 10 * time.Millisecond
 
-// Forward is the RPC the primary sends its backup: apply this operation
-// before I answer the client. The backup accepts it only from the primary of
-// the view it acts in, and only once it has the state.
-func (pb *PBServer) Forward(args *ForwardArgs, reply *ForwardReply) error {
+// serve runs a client's operation as the primary: first at the backup, then
+// here. Operations run one at a time, in the order they take opMu.
+func (pb *PBServer) serve(op Op) (string, Err) {
+	pb.opMu.Lock()
+	defer pb.opMu.Unlock()
+	pb.mu.Lock()
+	step := pb.state.startOp(op)
+	pb.mu.Unlock()
+	if step.done {
+		return step.value, step.status
+	}
+	backupStatus := pb.sendForward(step.backup, &step.forward)
 	pb.mu.Lock()
 	defer pb.mu.Unlock()
-	if pb.killed() || !pb.ready || pb.view.Backup != pb.me ||
-		args.Viewnum != pb.view.Viewnum || args.Primary != pb.view.Primary {
-		debugf(topicFwd, pb.me, "refused %s(%q) from %s for view %d: I act in view %d (%s, %s), holding the state: %v",
-			args.Op.Kind, args.Op.Key, args.Primary, args.Viewnum, pb.view.Viewnum, pb.view.Primary, pb.view.Backup, pb.ready)
-		reply.Err = ErrWrongServer
-		return nil
-	}
-	pb.apply(args.Op) // applies a Put/Append only once, however often it is sent
+	value, status := pb.state.finishOp(step, backupStatus)
 	if debugOn {
-		debugf(topicFwd, pb.me, "applied %s(%q) #%d of client %d from primary %s in view %d",
-			args.Op.Kind, args.Op.Key, args.Op.Seq, args.Op.ClientID, args.Primary, args.Viewnum)
+		debugf(topicOp, pb.me, "%s(%q) #%d of client %d: backup %s, answer %s", op.Kind, op.Key, op.Seq, op.ClientID, orNone(string(backupStatus)), status)
 	}
-	reply.Err = OK
-	return nil
+	return value, status
 }
 
-// Transfer is the RPC the primary sends a new backup: here is the whole
-// state. It replaces whatever the backup had, and makes it ready to accept
-// forwards in that view and, later, to act as primary.
-func (pb *PBServer) Transfer(args *TransferArgs, reply *TransferReply) error {
-	pb.mu.Lock()
-	defer pb.mu.Unlock()
-	if pb.killed() || args.Backup != pb.me || args.Viewnum < pb.view.Viewnum {
-		debugf(topicXfer, pb.me, "refused the state from %s for view %d: I act in view %d", args.Primary, args.Viewnum, pb.view.Viewnum)
-		reply.Err = ErrWrongServer // meant for an older view, or another server
-		return nil
-	}
-	// The primary learned this view from the view service, so it is at least
-	// as new as the one the backup acts in: adopt it.
-	pb.view = viewservice.View{Viewnum: args.Viewnum, Primary: args.Primary, Backup: args.Backup}
-	pb.ready, pb.synced = true, false
-	// gob sends an empty map as nothing at all.
-	pb.data, pb.seen = args.Data, args.Seen
-	if pb.data == nil {
-		pb.data = map[string]string{}
-	}
-	if pb.seen == nil {
-		pb.seen = map[int64]int64{}
-	}
-	pb.setAcked(args.Viewnum)
-	debugf(topicView, pb.me, "view %d: backup of %s, with the state (%d keys) it sent", args.Viewnum, args.Primary, len(pb.data))
-	reply.Err = OK
-	return nil
-}
-
-// maybeActAsPrimary reports whether the server may serve a client now: it is
-// the primary of its view, holds the state, and its backup (if any) holds it
-// too. It first moves to a newer view if the ticker has seen one, and sends
-// the state to a new backup if it has not yet. Called with mu held.
-func (pb *PBServer) maybeActAsPrimary() bool {
-	pb.maybeChangeView()
-	return !pb.killed() && pb.ready && pb.synced && pb.view.Primary == pb.me
-}
-
-// isDuplicate reports whether op is a Put/Append the server has applied
-// before. A clerk has one operation outstanding at a time, with increasing
-// numbers, so its latest applied number is all the server needs to keep.
-func (pb *PBServer) isDuplicate(op Op) bool {
-	return op.Kind != OpGet && op.Seq <= pb.seen[op.ClientID]
-}
-
-// apply performs op on the state, at most once for a Put or an Append, and
-// returns a Get's result. Called with mu held.
-func (pb *PBServer) apply(op Op) (string, Err) {
-	if op.Kind == OpGet {
-		v, ok := pb.data[op.Key]
-		if !ok {
-			return "", ErrNoKey
-		}
-		return v, OK
-	}
-	if pb.isDuplicate(op) {
-		return "", OK
-	}
-	if op.Kind == OpAppend {
-		pb.data[op.Key] += op.Value
-	} else {
-		pb.data[op.Key] = op.Value
-	}
-	pb.seen[op.ClientID] = op.Seq
-	return "", OK
-}
-
-// sendForward sends op to the backup of the view and waits until the backup
-// has applied it. It returns OK once it has (or at once if there is no
-// backup), and ErrWrongServer if the backup refused it or the view changed:
-// either way the primary must not apply op, and the clerk will try again.
-//
-// A call that gets no reply proves nothing: the backup may have applied op
-// and only the reply been lost. So the primary may neither apply op alone
-// nor give up while its view stands; it keeps sending, and the backup's
-// duplicate table makes the repeats harmless. Called with mu held.
-func (pb *PBServer) sendForward(op Op) Err {
-	if pb.view.Backup == "" {
-		return OK
-	}
-	args := ForwardArgs{Viewnum: pb.view.Viewnum, Primary: pb.me, Op: op}
+// sendForward sends args to the backup until it answers, and returns its
+// answer. A call that gets no reply proves nothing (the backup may have
+// applied the operation and only the reply been lost), so the primary may
+// neither give up nor apply the operation alone while its view stands: it
+// sends again, and the backup's duplicate table makes repeats harmless. It
+// returns "" once the view has ended, or the server was killed.
+func (pb *PBServer) sendForward(backup string, args *ForwardArgs) Err {
 	for {
-		var reply ForwardReply
-		if pb.end.Call(pb.view.Backup, "PBServer.Forward", &args, &reply) {
-			if reply.Err == OK {
-				return OK
-			}
-			return ErrWrongServer
+		if reply, ok := callInView[ForwardReply](pb, args.Viewnum, backup, "PBServer.Forward", args); ok {
+			return reply.Err
 		}
-		if !pb.sleep(forwardRetry) || pb.latestView().Viewnum != pb.view.Viewnum {
-			return ErrWrongServer
+		pb.sleep(forwardRetry)
+		if pb.killed() || pb.viewnum() != args.Viewnum {
+			return ""
 		}
 	}
 }
 
-// sendTransfer sends the whole state to the backup of the view. On success
-// the primary may forward to it, and acknowledges the view. Called with mu
-// held, so that no operation slips between the snapshot and the forwards
-// that follow it.
-func (pb *PBServer) sendTransfer() {
-	args := TransferArgs{
-		Viewnum: pb.view.Viewnum, Primary: pb.me, Backup: pb.view.Backup,
-		Data: pb.data, Seen: pb.seen, // labrpc copies them before Call returns
-	}
-	var reply TransferReply
-	if pb.end.Call(pb.view.Backup, "PBServer.Transfer", &args, &reply) && reply.Err == OK {
-		pb.synced = true
-		pb.setAcked(pb.view.Viewnum)
-	}
-	debugf(topicXfer, pb.me, "state (%d keys) to new backup %s in view %d: ok=%v %s", len(pb.data), pb.view.Backup, pb.view.Viewnum, pb.synced, reply.Err)
-}
-
-// maybeChangeView moves the server to the newest view the ticker has seen, if
-// it is newer than the one it acts in, and as primary sends the state to a
-// backup that does not have it yet. Called with mu held.
-//
-// A server holds the state (ready) if it is the first primary of all (view
-// 1, when the state is empty), or once a primary has sent it the state; it
-// keeps it while it stays backup or becomes primary. A server that holds no
-// state must never act as primary, even if a view names it: it is a
-// restarted server, or a backup that never got the transfer.
-func (pb *PBServer) maybeChangeView() {
-	if pb.killed() {
-		return
-	}
-	v := pb.latestView()
-	if v.Viewnum > pb.view.Viewnum {
-		switch {
-		case v.Primary == pb.me:
-			if v.Viewnum == 1 {
-				pb.ready = true
-			}
-			pb.synced = v.Backup == ""
-		case v.Backup == pb.me:
-			// A new view needs a new transfer, which may come before or
-			// after this server hears of the view.
-			pb.ready, pb.synced = false, false
-		default:
-			pb.ready, pb.synced = false, false
-			pb.data, pb.seen = map[string]string{}, map[int64]int64{}
+// sendState sends the whole state to the backup, once, and hands its
+// answer to the core; tick starts it again while the backup lacks the
+// state. It holds opMu, so that no operation slips between the snapshot and
+// the forwards that follow it.
+func (pb *PBServer) sendState() {
+	pb.opMu.Lock()
+	defer pb.opMu.Unlock()
+	pb.mu.Lock()
+	backup, args, ok := pb.state.stateToSend()
+	pb.mu.Unlock()
+	if ok {
+		var status Err
+		if reply, replied := callInView[TransferReply](pb, args.Viewnum, backup, "PBServer.Transfer", &args); replied {
+			status = reply.Err
 		}
-		pb.view = v
-		debugf(topicView, pb.me, "view %d: primary %s, backup %s; holding the state: %v", v.Viewnum, v.Primary, orNone(v.Backup), pb.ready)
-		// A primary acks a view once its backup has the state; any other
-		// server just says which view it has seen.
-		if v.Primary != pb.me || (pb.ready && pb.synced) {
-			pb.setAcked(v.Viewnum)
-		}
+		debugf(topicXfer, pb.me, "the state (%d keys) to %s for view %d: %s", len(args.Data), backup, args.Viewnum, orNone(string(status)))
+		pb.mu.Lock()
+		pb.state.transferDone(&args, status)
+		pb.mu.Unlock()
 	}
-	if pb.view.Primary == pb.me && pb.ready && !pb.synced {
-		pb.sendTransfer()
+	pb.mu.Lock()
+	pb.sending = false
+	pb.mu.Unlock()
+}
+
+// callInView calls method on server, for the server's view viewnum, and
+// returns the reply if one came. It stops waiting as soon as the server has
+// moved on from that view, or is killed: the call then goes on in the
+// background, and its reply is dropped. So a server never waits for a call
+// its view no longer needs.
+func callInView[Reply any](pb *PBServer, viewnum uint, server, method string, args any) (Reply, bool) {
+	type result struct {
+		reply Reply
+		ok    bool
 	}
-}
-
-// noteView records a view the view service sent, if it is newer than any
-// before.
-func (pb *PBServer) noteView(v viewservice.View) {
-	pb.pingMu.Lock()
-	defer pb.pingMu.Unlock()
-	if v.Viewnum > pb.latest.Viewnum {
-		pb.latest = v
-	}
-}
-
-// latestView returns the newest view the view service has sent.
-func (pb *PBServer) latestView() viewservice.View {
-	pb.pingMu.Lock()
-	defer pb.pingMu.Unlock()
-	return pb.latest
-}
-
-// setAcked sets the view number the ticker pings with.
-func (pb *PBServer) setAcked(viewnum uint) {
-	pb.pingMu.Lock()
-	defer pb.pingMu.Unlock()
-	pb.acked = viewnum
-}
-
-// viewChanger moves the server to each new view the ticker learns, under mu,
-// until Kill. It runs apart from the ticker because it may wait for mu while
-// an operation forwards, and the ticker must go on pinging meanwhile: if it
-// stopped, the view service would think the primary dead as well.
-func (pb *PBServer) viewChanger() {
+	done := make(chan result, 1) // buffered: an abandoned call still ends
+	go func() {
+		var r result
+		defer func() { done <- r }() // also if Call ends the goroutine
+		r.ok = pb.end.Call(server, method, args, &r.reply)
+	}()
+	poll := time.NewTicker(forwardRetry)
+	defer poll.Stop()
 	for {
 		select {
+		case r := <-done:
+			return r.reply, r.ok
 		case <-pb.done:
-			return
-		case <-pb.newView:
+			var none Reply
+			return none, false
+		case <-poll.C:
+			if pb.viewnum() != viewnum {
+				var none Reply
+				return none, false
+			}
 		}
-		pb.mu.Lock()
-		pb.maybeChangeView()
-		pb.mu.Unlock()
+	}
+}
+
+// viewnum returns the number of the view the server acts in.
+func (pb *PBServer) viewnum() uint {
+	pb.mu.Lock()
+	defer pb.mu.Unlock()
+	return pb.state.currentView().Viewnum
+}
+
+// sleep waits for d, or until Kill.
+func (pb *PBServer) sleep(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-pb.done:
 	}
 }
 
@@ -335,94 +261,257 @@ func orNone(name string) string {
 	return name
 }
 
-// sleep waits for d, or until Kill; it reports whether the server still runs.
-func (pb *PBServer) sleep(d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-pb.done:
-		return false
+// END SOLUTION
+
+// pbState is everything one server knows, and the rules that change it:
+// the key/value state with its duplicate table, the view the server acts
+// in, and whether it holds the state. It knows nothing of goroutines, locks,
+// clocks or the network: its methods return what the server must do, and
+// the PBServer does it. They are called one at a time (under the server's
+// lock), so they need no locking of their own.
+type pbState struct {
+	// BEGIN SOLUTION
+	me       string
+	view     viewservice.View // the view the server acts in
+	hasState bool             // data and seen are the service's state: see handleView
+	synced   bool             // as primary: the backup of view holds the state too
+	acked    uint             // the view number to ping with
+	data     map[string]string
+	seen     map[int64]int64 // the duplicate table: each client's latest applied Put/Append Seq
+	// END SOLUTION
+}
+
+// An opStep is what the server does next with a client's operation: answer
+// at once (done), or first send forward to the backup, then call finishOp
+// with the backup's answer.
+type opStep struct {
+	done   bool
+	value  string // the answer, when done
+	status Err
+
+	backup  string // the backup to forward to, when not done
+	forward ForwardArgs
+}
+
+// newPBState returns the state of a server that has just started: it has
+// seen no view, and holds no state.
+func newPBState(me string) pbState {
+	// BEGIN SOLUTION
+	return pbState{me: me, data: map[string]string{}, seen: map[int64]int64{}}
+	// END SOLUTION
+	// STUB: return pbState{}
+}
+
+// currentView returns the view the server acts in.
+func (s *pbState) currentView() viewservice.View {
+	// BEGIN SOLUTION
+	return s.view
+	// END SOLUTION
+	// STUB: return viewservice.View{}
+}
+
+// pingViewnum returns the view number to ping the view service with: 0
+// until the server has heard of a view; then the number of its view, but a
+// primary acks a view only once its backup, if it has one, holds the state.
+func (s *pbState) pingViewnum() uint {
+	// BEGIN SOLUTION
+	return s.acked
+	// END SOLUTION
+	// STUB: return 0
+}
+
+// handleView moves the server to view v, the view service's reply to a
+// ping, if v is newer than the view it acts in.
+func (s *pbState) handleView(v viewservice.View) {
+	// BEGIN SOLUTION
+	if v.Viewnum <= s.view.Viewnum {
+		return
 	}
+	switch {
+	case v.Primary == s.me:
+		// The primary of a view was primary or backup of the view before,
+		// holding the state if anyone did; the primary of view 1 starts the
+		// service, with the empty state.
+		s.hasState = s.hasState || v.Viewnum == 1
+		s.synced = v.Backup == ""
+	case v.Backup == s.me:
+		// A new view needs a new transfer, which may come before or after
+		// this server hears of the view.
+		s.hasState, s.synced = false, false
+	default:
+		s.hasState, s.synced = false, false
+		s.data, s.seen = map[string]string{}, map[int64]int64{}
+	}
+	s.view = v
+	if v.Primary != s.me || s.hasState && s.synced {
+		s.acked = v.Viewnum
+	}
+	// END SOLUTION
+}
+
+// startOp decides what the server does with a client's operation: refuse
+// it (ErrWrongServer) unless it is the primary of its view, holds the
+// state, and its backup holds it too; answer a Put or Append done before
+// with OK; apply it at once if there is no backup; else forward it.
+func (s *pbState) startOp(op Op) opStep {
+	// BEGIN SOLUTION
+	switch {
+	case s.view.Primary != s.me || !s.hasState || !s.synced:
+		return opStep{done: true, status: ErrWrongServer}
+	case s.isDuplicate(op):
+		// Done before: the backup has it too, since the primary applies an
+		// operation only after the backup did.
+		return opStep{done: true, status: OK}
+	case s.view.Backup == "":
+		value, status := s.apply(op)
+		return opStep{done: true, value: value, status: status}
+	}
+	return opStep{
+		backup:  s.view.Backup,
+		forward: ForwardArgs{Viewnum: s.view.Viewnum, Primary: s.me, Op: op},
+	}
+	// END SOLUTION
+	// STUB: return opStep{done: true, status: ErrWrongServer}
+}
+
+// finishOp applies a forwarded operation once the backup has answered it
+// with backupStatus ("" if no answer came before the view ended), and
+// returns the answer for the client. It applies the operation only if the
+// backup applied it and the server still acts in the view it forwarded in.
+func (s *pbState) finishOp(step opStep, backupStatus Err) (string, Err) {
+	// BEGIN SOLUTION
+	if s.view.Viewnum != step.forward.Viewnum {
+		return "", ErrWrongServer // a newer view: another server may be primary
+	}
+	switch backupStatus {
+	case OK:
+		return s.apply(step.forward.Op)
+	case ErrNoState:
+		s.synced = false // the backup lost the state (it restarted): send it again
+	}
+	return "", ErrWrongServer
+	// END SOLUTION
+	// STUB: return "", ErrWrongServer
+}
+
+// handleForward applies an operation the primary forwarded, as the backup,
+// and returns the answer for the primary: OK once applied (a Put or Append
+// at most once, however often it is sent), ErrNoState if the server does not
+// hold the state of the sender's view, ErrWrongServer if the sender is not
+// the primary of the view the server acts in, or the server not its backup.
+func (s *pbState) handleForward(args *ForwardArgs) Err {
+	// BEGIN SOLUTION
+	switch {
+	case args.Viewnum < s.view.Viewnum:
+		return ErrWrongServer // from an older view: its sender is primary no more
+	case args.Viewnum == s.view.Viewnum && (s.view.Backup != s.me || s.view.Primary != args.Primary):
+		return ErrWrongServer
+	case args.Viewnum > s.view.Viewnum || !s.hasState:
+		return ErrNoState
+	}
+	s.apply(args.Op)
+	return OK
+	// END SOLUTION
+	// STUB: return ErrWrongServer
+}
+
+// needsTransfer reports whether the server is a primary whose backup lacks
+// the state.
+func (s *pbState) needsTransfer() bool {
+	// BEGIN SOLUTION
+	return s.view.Primary == s.me && s.hasState && !s.synced && s.view.Backup != ""
+	// END SOLUTION
+	// STUB: return false
+}
+
+// stateToSend returns the transfer that gives the backup the whole state,
+// and the backup's name, if the backup needs it (see needsTransfer). The
+// transfer holds a copy of the state: the server may change its own before
+// the transfer is sent.
+func (s *pbState) stateToSend() (string, TransferArgs, bool) {
+	// BEGIN SOLUTION
+	if !s.needsTransfer() {
+		return "", TransferArgs{}, false
+	}
+	return s.view.Backup, TransferArgs{
+		Viewnum: s.view.Viewnum, Primary: s.me, Backup: s.view.Backup,
+		Data: maps.Clone(s.data), Seen: maps.Clone(s.seen),
+	}, true
+	// END SOLUTION
+	// STUB: return "", TransferArgs{}, false
+}
+
+// transferDone notes the backup's answer to a transfer stateToSend made
+// (backupStatus, or "" if no answer came). Once the backup has the state,
+// the primary may forward to it, and acks its view.
+func (s *pbState) transferDone(args *TransferArgs, backupStatus Err) {
+	// BEGIN SOLUTION
+	if backupStatus == OK && args.Viewnum == s.view.Viewnum && s.needsTransfer() {
+		s.synced = true
+		s.acked = s.view.Viewnum
+	}
+	// END SOLUTION
+}
+
+// handleTransfer takes the whole state from the primary, as its new backup,
+// and returns the answer for the primary: OK if the server now holds the
+// state of the transfer's view, ErrWrongServer if the transfer is for an
+// older view than the one the server acts in, or for another server.
+func (s *pbState) handleTransfer(args *TransferArgs) Err {
+	// BEGIN SOLUTION
+	switch {
+	case args.Backup != s.me || args.Viewnum < s.view.Viewnum:
+		return ErrWrongServer
+	case args.Viewnum == s.view.Viewnum && s.hasState:
+		// Taken already: a repeat whose first reply was lost, or a late
+		// copy. Taking it again would undo the forwards applied since.
+		return OK
+	}
+	// The primary learned this view from the view service: adopt it.
+	s.view = viewservice.View{Viewnum: args.Viewnum, Primary: args.Primary, Backup: s.me}
+	s.hasState, s.synced = true, false
+	s.data, s.seen = args.Data, args.Seen
+	if s.data == nil { // gob sends an empty map as nothing at all
+		s.data = map[string]string{}
+	}
+	if s.seen == nil {
+		s.seen = map[int64]int64{}
+	}
+	s.acked = args.Viewnum
+	return OK
+	// END SOLUTION
+	// STUB: return ErrWrongServer
+}
+
+// BEGIN SOLUTION
+
+// isDuplicate reports whether op is a Put or Append the server has applied
+// before. A clerk has one operation outstanding at a time, with increasing
+// numbers, so its latest applied number is all the server needs to keep.
+func (s *pbState) isDuplicate(op Op) bool {
+	return op.Kind != OpGet && op.Seq <= s.seen[op.ClientID]
+}
+
+// apply performs op on the state, at most once for a Put or an Append, and
+// returns a Get's result.
+func (s *pbState) apply(op Op) (string, Err) {
+	if op.Kind == OpGet {
+		v, ok := s.data[op.Key]
+		if !ok {
+			return "", ErrNoKey
+		}
+		return v, OK
+	}
+	if s.isDuplicate(op) {
+		return "", OK
+	}
+	if op.Kind == OpAppend {
+		s.data[op.Key] += op.Value
+	} else {
+		s.data[op.Key] = op.Value
+	}
+	s.seen[op.ClientID] = op.Seq
+	return "", OK
 }
 
 // END SOLUTION
-
-// tick is called once every PingInterval. It pings the view service, and
-// moves to a new view if there is one: as primary with a new backup, it
-// sends the backup the whole state.
-func (pb *PBServer) tick() {
-	// BEGIN SOLUTION
-	pb.pingMu.Lock()
-	acked := pb.acked
-	pb.pingMu.Unlock()
-	v, err := pb.vs.Ping(acked)
-	if err != nil {
-		return // the next tick pings again
-	}
-	pb.noteView(v)
-	select {
-	case pb.newView <- struct{}{}:
-	default: // viewChanger is busy, and will look at the latest view anyway
-	}
-	// END SOLUTION
-}
-
-// StartServer starts a key/value server called me on net; vshost is the
-// view service's name. Do not change the given lines: tests rely on them.
-func StartServer(net *labrpc.Network, vshost string, me string) *PBServer {
-	pb := &PBServer{
-		net:  net,
-		me:   me,
-		vs:   viewservice.MakeClerk(net, me, vshost),
-		end:  net.MakeEnd(me),
-		done: make(chan struct{}),
-	}
-	// BEGIN SOLUTION
-	pb.data = map[string]string{}
-	pb.seen = map[int64]int64{}
-	pb.newView = make(chan struct{}, 1)
-	go pb.viewChanger()
-	// END SOLUTION
-	if err := net.AddServer(me, pb); err != nil {
-		panic(fmt.Sprintf("pbservice: StartServer: %v", err))
-	}
-	go pb.ticker()
-	return pb
-}
-
-// ticker calls tick every PingInterval until Kill. Do not change it.
-func (pb *PBServer) ticker() {
-	t := time.NewTicker(viewservice.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-pb.done:
-			return
-		case <-t.C:
-			pb.tick()
-		}
-	}
-}
-
-// Kill crashes the server: it leaves the network at once (calls to it fail,
-// and its own calls fail), and its goroutines stop. Tests call it. Do not
-// change it.
-func (pb *PBServer) Kill() {
-	pb.once.Do(func() {
-		pb.net.Unregister(pb)
-		close(pb.done)
-	})
-}
-
-// killed reports whether Kill has been called. Long loops in the server
-// check it, so that a killed server's goroutines end.
-func (pb *PBServer) killed() bool {
-	select {
-	case <-pb.done:
-		return true
-	default:
-		return false
-	}
-}

@@ -1,94 +1,16 @@
 package viewservice
 
-import (
-	"fmt"
-	"sort"
-	"sync"
-	"time"
-
-	"pblab/labrpc"
-)
+import "sort"
 
 // This file is yours to complete: docs/part-a-viewservice.md takes you
 // through it step by step.
 //
-// It has two halves. The ViewServer, given, is the server: it owns the
-// mutex, the ticker and Kill, answers RPCs, and logs what happens (run a
-// test with PBLAB_DEBUG=vs to see it). The viewState, yours, is the view
-// service's mind: what it knows, and the rules that change it. It knows
-// nothing of goroutines, clocks or the network, so the tests can also drive
-// it directly, one ping or tick at a time.
-
-// ViewServer is the view service: it decides, in numbered views, which
-// server is primary and which is backup. Its RPC handlers and its ticker run
-// concurrently; each holds vs.mu while it calls viewState, so viewState's
-// methods run one at a time.
-type ViewServer struct {
-	mu    sync.Mutex
-	net   *labrpc.Network
-	me    string
-	done  chan struct{} // closed by Kill
-	once  sync.Once
-	state viewState // guarded by mu
-}
-
-// Ping is the RPC every key/value server sends once per PingInterval: it
-// says that args.Me is alive and has seen view args.Viewnum (0 if it has
-// just started), and gets the current view back.
-func (vs *ViewServer) Ping(args *PingArgs, reply *PingReply) error {
-	vs.mu.Lock()
-	defer vs.mu.Unlock()
-	before := vs.state.currentView()
-	reply.View = vs.state.handlePing(args.Me, args.Viewnum)
-	debugf(topicPing, vs.me, "%s pings %d, gets view %d", args.Me, args.Viewnum, reply.View.Viewnum)
-	vs.logChange(before, args.Me)
-	return nil
-}
-
-// Get is the RPC that returns the current view. It is not a ping, and it
-// changes nothing.
-func (vs *ViewServer) Get(args *GetArgs, reply *GetReply) error {
-	vs.mu.Lock()
-	defer vs.mu.Unlock()
-	reply.View = vs.state.currentView()
-	return nil
-}
-
-// tick is called once every PingInterval by the ticker.
-func (vs *ViewServer) tick() {
-	vs.mu.Lock()
-	defer vs.mu.Unlock()
-	before := vs.state.currentView()
-	vs.state.handleTick()
-	vs.logChange(before, "")
-}
-
-// logChange logs a change of view, if there was one, and the servers that
-// lost their role in it. pinger is the server whose ping made the change,
-// "" for a tick.
-func (vs *ViewServer) logChange(before View, pinger string) {
-	after := vs.state.currentView()
-	if after == before {
-		return
-	}
-	why := "at a tick"
-	if pinger != "" {
-		why = "after a ping from " + pinger
-	}
-	debugf(topicView, vs.me, "view %d: primary %s, backup %s (%s)", after.Viewnum, orNone(after.Primary), orNone(after.Backup), why)
-	for _, old := range []string{before.Primary, before.Backup} {
-		if old != "" && old != after.Primary && old != after.Backup {
-			debugf(topicDead, vs.me, "%s is out of view %d: dead, or restarted", old, after.Viewnum)
-		}
-	}
-}
-
-func orNone(server string) string {
-	if server == "" {
-		return "none"
-	}
-	return server
-}
+// It holds the viewState: the view service's mind, what it knows and the
+// rules that change it. It knows nothing of goroutines, clocks or the
+// network. The ViewServer (viewserver.go, given) is the server around it: it
+// owns the mutex, the ticker and Kill, answers RPCs by calling viewState,
+// and logs what happens (run a test with PBLAB_DEBUG=vs to see it). The
+// tests drive viewState directly too, one ping or tick at a time.
 
 // viewState is everything the view service knows, and the rules that
 // change it. Time is counted in ticks: handleTick is called once per
@@ -230,36 +152,3 @@ func (s *viewState) becomeView(primary, backup string) {
 }
 
 // END SOLUTION
-
-// StartServer starts a view service called me on net. Do not change it.
-func StartServer(net *labrpc.Network, me string) *ViewServer {
-	vs := &ViewServer{net: net, me: me, done: make(chan struct{}), state: newViewState()}
-	if err := net.AddServer(me, vs); err != nil {
-		panic(fmt.Sprintf("viewservice: StartServer: %v", err))
-	}
-	go vs.ticker()
-	return vs
-}
-
-// ticker calls tick every PingInterval until Kill. Do not change it.
-func (vs *ViewServer) ticker() {
-	t := time.NewTicker(PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-vs.done:
-			return
-		case <-t.C:
-			vs.tick()
-		}
-	}
-}
-
-// Kill crashes the view service: it leaves the network, so every later
-// call to it fails, and its ticker stops. Tests call it. Do not change it.
-func (vs *ViewServer) Kill() {
-	vs.once.Do(func() {
-		close(vs.done)
-		vs.net.Unregister(vs)
-	})
-}
