@@ -287,11 +287,12 @@ func TestKillStopsGoroutines(t *testing.T) {
 
 		c.note("the backup dies; clerks keep the primary busy forwarding to it")
 		c.kill("s2")
+		var clerks sync.WaitGroup
 		for i := range 3 {
-			go func() {
+			clerks.Go(func() {
 				ck := c.clerk()
-				ck.Put("a", fmt.Sprint(i)) // may never return: Run ends it with the network
-			}()
+				ck.Put("a", fmt.Sprint(i)) // never returns: the network's cleanup below ends it
+			})
 		}
 		time.Sleep(50 * time.Millisecond)
 		c.note("every server is killed")
@@ -302,5 +303,12 @@ func TestKillStopsGoroutines(t *testing.T) {
 		assert.Empty(t, left, ruleKill.explain(
 			"%d goroutine(s) still run server code a second after every server was killed:\n\n%s",
 			len(left), strings.Join(left, "\n\n")))
+
+		// The clerks still retry, with no server to answer them. Cleaning
+		// up the network ends each at its next call; the test waits for
+		// its own goroutines rather than leave them to the harness.
+		c.net.Cleanup()
+		require.True(t, waitGroup(&clerks, 5*time.Second),
+			"the test's clerks did not end after the network was cleaned up (labrpc's Cleanup ends every later Call)")
 	})
 }

@@ -232,12 +232,24 @@ func (r *run) finish(settled func() bool) {
 	for _, n := range networks {
 		n.Cleanup()
 	}
-	for deadline := time.Now().Add(settleTime); !settled() && time.Now().Before(deadline); {
+	// A goroutine caught between two states by one look is seen by the
+	// next: the test has settled only when two looks a heartbeat apart
+	// both find nothing left.
+	settledTwice := func() bool {
+		if !settled() {
+			return false
+		}
 		time.Sleep(heartbeat)
+		return settled()
+	}
+	done := settledTwice()
+	for deadline := time.Now().Add(settleTime); !done && time.Now().Before(deadline); {
+		time.Sleep(heartbeat)
+		done = settledTwice()
 	}
 	// Goroutines still running now will fail the test once Run checks them.
 	failed := r.t.Failed()
-	if !settled() {
+	if !done {
 		failed = true
 		r.t.Errorf("goroutines of the test are still running %v after it ended (listed below).\n"+
 			"Every goroutine a test or a server starts must end by the end of the test: Kill must stop\n"+
