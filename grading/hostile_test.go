@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,14 +13,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/grader"
+	"pblab/internal/labenv"
+	"pblab/internal/labtree"
+	"pblab/internal/mutants"
 	"pblab/internal/rubric"
+	"pblab/internal/submission"
 )
 
 // hostileCase is one hostile submission and what grading it must give.
 type hostileCase struct {
 	fixture string   // folder under testdata/hostile
 	tests   []string // "package.TestName": the graded tests to run
-	kind    verdictKind
+	kind    grader.Kind
 	verdict string // every selected test's verdict contains it
 	full    bool   // the submission must still earn full marks
 	stall   bool   // some test's virtual clock must freeze (and be re-run)
@@ -41,17 +47,17 @@ var (
 const hostileTimeout = 20 * time.Second
 
 var hostileCases = []hostileCase{
-	{fixture: "does-not-compile", tests: append(append([]string{}, vsTests...), pbTests...), kind: kindBuild,
+	{fixture: "does-not-compile", tests: append(append([]string{}, vsTests...), pbTests...), kind: grader.BuildFailed,
 		verdict: "undefined: recordPing", limit: 2 * time.Minute},
-	{fixture: "panics-in-handler", tests: vsTests, kind: kindPanic,
+	{fixture: "panics-in-handler", tests: vsTests, kind: grader.Panicked,
 		verdict: "assignment to entry in nil map (at viewservice/server.go:", limit: time.Minute},
-	{fixture: "deadlocks", tests: vsTests[:1], kind: kindFailed,
-		verdict: stallVerdict + "failed", limit: 2 * time.Minute},
-	{fixture: "busy-loop", tests: vsTests[1:], verdict: stallVerdict, limit: 2 * time.Minute},
-	{fixture: "calls-os-exit", tests: vsTests, kind: kindExit, verdict: "called os.Exit(1)", limit: time.Minute},
-	{fixture: "floods-output", tests: vsTests[:1], kind: kindFlood, verdict: "output flooded (truncated at 1 MB)", limit: time.Minute},
-	{fixture: "leaks-goroutines", tests: vsTests, kind: kindLeak, verdict: "goroutines left behind", limit: time.Minute},
-	{fixture: "edits-a-test-file", tests: vsTests, kind: kindPassed, verdict: "passed", full: true, limit: time.Minute,
+	{fixture: "deadlocks", tests: vsTests[:1], kind: grader.Failed,
+		verdict: grader.StallVerdict + "failed", limit: 2 * time.Minute},
+	{fixture: "busy-loop", tests: vsTests[1:], verdict: grader.StallVerdict, limit: 2 * time.Minute},
+	{fixture: "calls-os-exit", tests: vsTests, kind: grader.Exited, verdict: "called os.Exit(1)", limit: time.Minute},
+	{fixture: "floods-output", tests: vsTests[:1], kind: grader.Flooded, verdict: "output flooded (truncated at 1 MB)", limit: time.Minute},
+	{fixture: "leaks-goroutines", tests: vsTests, kind: grader.Leaked, verdict: "goroutines left behind", limit: time.Minute},
+	{fixture: "edits-a-test-file", tests: vsTests, kind: grader.Passed, verdict: "passed", full: true, limit: time.Minute,
 		notes: []string{"viewservice/zz_student_test.go: added by the submission in a protected place; removed",
 			"_test.go: changed by the submission; replaced by the official version",
 			"labrpc/doc.go: missing from the submission; the official version is used"},
@@ -66,8 +72,8 @@ var hostileCases = []hostileCase{
 			}
 			require.NoError(t, os.Remove(filepath.Join(tree, "labrpc", "doc.go")))
 		}},
-	{fixture: "lock-across-sleep", tests: vsTests, kind: kindPassed, verdict: "passed", full: true, stall: true, limit: 2 * time.Minute},
-	{fixture: "lock-across-rpc", tests: pbTests, kind: kindPassed, verdict: "passed", full: true, stall: true, limit: 3 * time.Minute},
+	{fixture: "lock-across-sleep", tests: vsTests, kind: grader.Passed, verdict: "passed", full: true, stall: true, limit: 2 * time.Minute},
+	{fixture: "lock-across-rpc", tests: pbTests, kind: grader.Passed, verdict: "passed", full: true, stall: true, limit: 3 * time.Minute},
 }
 
 // TestHostileSubmissions grades each hostile submission end to end, through
@@ -77,21 +83,20 @@ func TestHostileSubmissions(t *testing.T) {
 	if os.Getenv("PBLAB_HOSTILE") != "1" {
 		t.Skip("set PBLAB_HOSTILE=1 to grade the hostile submissions (slow)")
 	}
-	root, err := moduleRoot(".")
+	root, err := labenv.ModuleRoot(".")
 	require.NoError(t, err)
 	for _, c := range hostileCases {
 		t.Run(c.fixture, func(t *testing.T) {
 			student := t.TempDir()
-			require.NoError(t, copyTree(root, student, func(rel string, d fs.DirEntry) bool {
-				return skipJunk(rel, d) || rel == "grading/testdata" || rel == "grading/mutants" ||
-					strings.HasPrefix(rel, "grading/") && strings.HasSuffix(rel, "_test.go")
+			require.NoError(t, labtree.Copy(root, student, func(rel string, d fs.DirEntry) bool {
+				return d.Name() == ".git" || rel == "results" || labtree.InstructorsOnly(rel, d)
 			}, nil))
 			applyFixture(t, filepath.Join("testdata", "hostile", c.fixture), student)
 			if c.prepare != nil {
 				c.prepare(t, student)
 			}
 			tree := t.TempDir()
-			notes, err := prepareSubmission(student, root, tree)
+			notes, err := submission.Prepare(student, root, tree)
 			require.NoError(t, err)
 			for _, n := range c.notes {
 				assert.True(t, containsSubstring(notes, n), "a note mentions %q; notes:\n%s", n, strings.Join(notes, "\n"))
@@ -105,37 +110,43 @@ func TestHostileSubmissions(t *testing.T) {
 				tests = append(tests, gradedTest(name))
 			}
 			start := time.Now()
-			report, err := grade(context.Background(), gradeOptions{
-				root: tree, tests: tests, n: 1, p: 2, race: false,
-				timeout: hostileTimeout, wallTimeout: hostileTimeout,
-				maxOutput: 1 << 20, resultsDir: t.TempDir(),
-				env: []string{"PBLAB_STALL_TIMEOUT=2s"},
+			report, err := grader.Grade(context.Background(), grader.Options{
+				Root: tree, Tests: tests, N: 1, P: 2, Race: false,
+				Timeout: hostileTimeout, WallTimeout: hostileTimeout,
+				MaxOutput: 1 << 20, ResultsDir: t.TempDir(),
+				Env: []string{labenv.StallTimeoutEnv + "=2s"},
 			})
 			require.NoError(t, err)
 			elapsed := time.Since(start)
 			assert.Less(t, elapsed, c.limit, "grading %s must end within its bounds", c.fixture)
 			stalls := 0
-			for _, r := range report.results {
-				if strings.HasPrefix(r.verdict, stallVerdict) {
+			for _, r := range report.Results {
+				if strings.HasPrefix(r.Verdict, grader.StallVerdict) {
 					stalls++
 				}
-				if c.kind != kindPassed || c.full {
-					assert.Equal(t, c.kind, r.kind, "%s: verdict kind; verdict:\n%s", r.test.Name, r.verdict)
+				if c.kind != grader.Passed || c.full {
+					assert.Equal(t, c.kind, r.Kind, "%s: verdict kind; verdict:\n%s", r.Test.Name, r.Verdict)
 				}
-				assert.Contains(t, r.verdict, c.verdict, "%s: verdict", r.test.Name)
+				assert.Contains(t, r.Verdict, c.verdict, "%s: verdict", r.Test.Name)
 				if c.full {
-					assert.Equal(t, r.test.Points, r.score, "%s: full marks; verdict:\n%s", r.test.Name, r.verdict)
+					assert.Equal(t, r.Test.Points, r.Score, "%s: full marks; verdict:\n%s", r.Test.Name, r.Verdict)
 				} else {
-					assert.Zero(t, r.score, "%s: no points; verdict:\n%s", r.test.Name, r.verdict)
+					assert.Zero(t, r.Score, "%s: no points; verdict:\n%s", r.Test.Name, r.Verdict)
 				}
-				t.Logf("%s: %s", r.test.Name, r.verdict)
+				t.Logf("%s: %s", r.Test.Name, r.Verdict)
 			}
 			// results.json is valid whatever went wrong, and shows the verdicts.
+			// (The grader's own tests check its format in detail.)
 			path := filepath.Join(t.TempDir(), "results.json")
-			require.NoError(t, writeJSON(path, gradescopeResults(report, tests, nil)))
-			res := checkGradescopeJSON(t, path, len(tests), report.score)
-			for _, x := range res["tests"].([]any) {
-				assert.Contains(t, x.(map[string]any)["output"], c.verdict, "results.json shows the verdict")
+			require.NoError(t, grader.WriteJSON(path, grader.Gradescope(report, tests, nil)))
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			var res grader.GradescopeResults
+			require.NoError(t, json.Unmarshal(data, &res), "results.json must be valid JSON")
+			assert.Equal(t, report.Score, res.Score, "results.json has the report's score")
+			require.Len(t, res.Tests, len(tests), "results.json lists every graded test")
+			for _, x := range res.Tests {
+				assert.Contains(t, x.Output, c.verdict, "results.json shows the verdict")
 			}
 			if c.stall {
 				assert.NotZero(t, stalls, "the virtual clock of some test must freeze, and the test be re-run on the wall clock")
@@ -187,9 +198,9 @@ func applyFixture(t *testing.T, fixture, tree string) {
 		return
 	}
 	require.NoError(t, err)
-	m, err := parseMutant(filepath.Base(fixture), data)
+	m, err := mutants.Parse(filepath.Base(fixture), data)
 	require.NoError(t, err)
-	files, err := m.apply(tree)
+	files, err := m.Apply(tree)
 	require.NoError(t, err, "the fixture's edits must apply to the reference solution")
 	for file, data := range files {
 		require.NoError(t, os.WriteFile(filepath.Join(tree, file), data, 0o644))
@@ -212,66 +223,4 @@ func containsSubstring(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// TestSubmissionOverlay checks -submission's overlay on a small tree: the
-// student's files stay, protected ones are restored, the student's own
-// tests are removed, and every change is reported.
-func TestSubmissionOverlay(t *testing.T) {
-	official := t.TempDir()
-	student := t.TempDir()
-	write := func(root, rel, text string) {
-		require.NoError(t, os.MkdirAll(filepath.Join(root, filepath.Dir(rel)), 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(root, rel), []byte(text), 0o644))
-	}
-	for rel, text := range map[string]string{
-		"go.mod":                    "module pblab\n",
-		"labrpc/network.go":         "package labrpc // official\n",
-		"viewservice/server.go":     "package viewservice\n" + beginMarker + "\n" + endMarker + "\n",
-		"viewservice/client.go":     "package viewservice // given\n",
-		"viewservice/vs_test.go":    "package viewservice // official test\n",
-		"grading/main.go":           "package main\n",
-		"grading/testdata/x/a.go":   "package x\n",
-		"internal/rubric/rubric.go": "package rubric\n",
-	} {
-		write(official, rel, text)
-	}
-	for rel, text := range map[string]string{
-		"go.mod":                 "module pblab\n",
-		"labrpc/network.go":      "package labrpc // hacked\n",
-		"labrpc/extra.go":        "package labrpc\n",
-		"viewservice/server.go":  "package viewservice // student's\n",
-		"viewservice/helper.go":  "package viewservice // student's helper\n",
-		"viewservice/vs_test.go": "package viewservice // official test\n",
-		"viewservice/my_test.go": "package viewservice // student's test\n",
-		".git/HEAD":              "ref: refs/heads/main\n",
-	} {
-		write(student, rel, text)
-	}
-	dst := t.TempDir()
-	notes, err := prepareSubmission(student, official, dst)
-	require.NoError(t, err)
-	read := func(rel string) string {
-		data, err := os.ReadFile(filepath.Join(dst, rel))
-		if err != nil {
-			return "<missing>"
-		}
-		return string(data)
-	}
-	assert.Equal(t, "package viewservice // student's\n", read("viewservice/server.go"), "the student's file is kept")
-	assert.Equal(t, "package viewservice // student's helper\n", read("viewservice/helper.go"), "the student's helper is kept")
-	assert.Equal(t, "package labrpc // official\n", read("labrpc/network.go"), "labrpc is the official one")
-	assert.Equal(t, "<missing>", read("labrpc/extra.go"), "files added to labrpc are removed")
-	assert.Equal(t, "<missing>", read("viewservice/my_test.go"), "the student's tests are removed")
-	assert.Equal(t, "package viewservice // given\n", read("viewservice/client.go"), "a given file is restored")
-	assert.Equal(t, "package rubric\n", read("internal/rubric/rubric.go"))
-	assert.Equal(t, "<missing>", read(".git/HEAD"), "version control is not copied")
-	assert.Equal(t, "<missing>", read("grading/testdata/x/a.go"), "the grader's fixtures are not copied")
-	assert.ElementsMatch(t, []string{
-		"labrpc/extra.go: added by the submission in a protected place; removed",
-		"viewservice/my_test.go: added by the submission in a protected place; removed",
-		"internal/rubric/rubric.go: missing from the submission; the official version is used",
-		"labrpc/network.go: changed by the submission; replaced by the official version",
-		"viewservice/client.go: missing from the submission; the official version is used",
-	}, notes)
 }

@@ -18,10 +18,33 @@
 // -strict makes anything short of full marks exit 1 (for CI), and 2 means
 // grading itself could not run.
 //
-// See docs/instructors.md for the whole guide.
+// The command only reads its command line and calls the packages that do
+// the work: pblab/internal/grader (the grading engine), internal/submission
+// (a student's tree made ready to grade), internal/handout and
+// internal/mutants. See docs/instructors.md for the whole guide.
 package main
 
-import "os"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"pblab/internal/grader"
+	"pblab/internal/handout"
+	"pblab/internal/labenv"
+	"pblab/internal/mutants"
+	"pblab/internal/rubric"
+	"pblab/internal/submission"
+)
 
 func main() {
 	var code int
@@ -37,4 +60,193 @@ func main() {
 		code = gradeMain(args)
 	}
 	os.Exit(code)
+}
+
+// errUsage is a command line the usage message has already answered.
+var errUsage = errors.New("usage")
+
+// gradeMain is go run ./grading.
+func gradeMain(args []string) int {
+	f, err := parseGradeFlags(args, os.Stderr)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "grading:", err)
+		return 2
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	report, tests, err := runGrading(ctx, f, os.Stdout)
+	if f.jsonPath != "" {
+		if jerr := grader.WriteJSON(f.jsonPath, grader.Gradescope(report, tests, err)); jerr != nil {
+			fmt.Fprintln(os.Stderr, "grading: writing", f.jsonPath+":", jerr)
+			return 2
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "grading:", err)
+		return 2
+	}
+	if f.strict && report.Score < report.Max {
+		fmt.Fprintf(os.Stderr, "grading: -strict: %d/%d is short of full marks\n", report.Score, report.Max)
+		return 1
+	}
+	return 0
+}
+
+// runGrading grades as f says and prints the table to w. It returns the
+// tests it meant to grade even when it fails, for results.json.
+func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report, []rubric.Test, error) {
+	tests, err := grader.Select(f.part, f.run)
+	if err != nil {
+		return nil, rubric.Tests(), err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, tests, err
+	}
+	official, err := labenv.ModuleRoot(cwd)
+	if err != nil {
+		return nil, tests, err
+	}
+	root := official
+	var notes []string
+	if f.submission != "" {
+		dir, err := os.MkdirTemp("", "pblab-submission-")
+		if err != nil {
+			return nil, tests, err
+		}
+		defer os.RemoveAll(dir)
+		notes, err = submission.Prepare(f.submission, official, dir)
+		if err != nil {
+			return nil, tests, err
+		}
+		root = dir
+		fmt.Fprintf(w, "grading the submission in %s (laid over with the official tests and support code)\n", f.submission)
+		for _, n := range notes {
+			fmt.Fprintf(w, "  %s\n", n)
+		}
+	}
+	resultsDir := f.results
+	if resultsDir == "" {
+		resultsDir = filepath.Join(cwd, "results", time.Now().Format("20060102-150405"))
+	}
+	opts := grader.Options{
+		Root:        root,
+		Tests:       tests,
+		N:           f.n,
+		P:           f.p,
+		Race:        f.race,
+		Realtime:    f.realtime,
+		Timeout:     grader.DefaultTimeout,
+		WallTimeout: grader.DefaultWallTimeout,
+		MaxOutput:   f.maxOutput << 20,
+		ResultsDir:  resultsDir,
+	}
+	if f.timeout > 0 {
+		opts.Timeout, opts.WallTimeout = f.timeout, f.timeout
+	}
+	if !f.quiet {
+		opts.Progress = grader.NewProgress(w)
+	}
+	report, err := grader.Grade(ctx, opts)
+	if report != nil {
+		report.Notes = notes
+		fmt.Fprintln(w)
+		report.PrintTable(w)
+	}
+	return report, tests, err
+}
+
+// handoutMain is go run ./grading handout -o DIR.
+func handoutMain(args []string) int {
+	f, err := parseHandoutFlags(args, os.Stderr)
+	if err != nil {
+		return usageExit(err)
+	}
+	root, err := treeRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "handout:", err)
+		return 2
+	}
+	dst, err := filepath.Abs(f.out)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "handout:", err)
+		return 2
+	}
+	start := time.Now()
+	stats, err := handout.Write(root, dst)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "handout:", err)
+		return 1
+	}
+	fmt.Printf("handout written to %s: %d files, %d solution regions removed from %s\n",
+		dst, stats.Files, stats.Regions, strings.Join(stats.Stripped, ", "))
+	if !f.verify {
+		return 0
+	}
+	if err := handout.Verify(context.Background(), root, dst, f.timeout, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "handout: verification failed:", err)
+		return 1
+	}
+	fmt.Printf("handout verified in %s\n", time.Since(start).Round(100*time.Millisecond))
+	return 0
+}
+
+// mutantsMain is go run ./grading mutants.
+func mutantsMain(args []string) int {
+	f, err := parseMutantsFlags(args, os.Stderr)
+	if err != nil {
+		return usageExit(err)
+	}
+	root, err := treeRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mutants:", err)
+		return 2
+	}
+	ms, err := mutants.Load(root)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mutants:", err)
+		return 2
+	}
+	if f.run != "" {
+		re, err := regexp.Compile(f.run)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mutants: -run:", err)
+			return 2
+		}
+		ms = slices.DeleteFunc(ms, func(m *mutants.Mutant) bool { return !re.MatchString(m.Name) })
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	bad, err := mutants.Run(ctx, root, ms, f.opts, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mutants:", err)
+		return 2
+	}
+	if bad > 0 {
+		fmt.Fprintf(os.Stderr, "mutants: %d mutant(s) survived or could not run\n", bad)
+		return 1
+	}
+	return 0
+}
+
+// treeRoot returns the root of the lab's tree the command runs in.
+func treeRoot() (string, error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return labenv.ModuleRoot(cwd)
+}
+
+// usageExit is the exit status for a command line that did not parse: 0
+// for -h, which asked for the usage message, and 2 for the rest, which the
+// flag package or the usage message has already explained.
+func usageExit(err error) int {
+	if err == flag.ErrHelp {
+		return 0
+	}
+	return 2
 }

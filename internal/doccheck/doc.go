@@ -4,7 +4,7 @@
 //	go test ./internal/doccheck
 //
 // It also runs under go test -race ./..., and needs no network. It checks
-// five things.
+// six things.
 //
 // Links. Every relative link in README.md and in docs/**/*.md, inline
 // ([text](path)) or as a reference definition ([label]: path), names a file
@@ -44,6 +44,10 @@
 // each student-facing English page (README, concepts, labrpc, Part A,
 // Part B, debugging) has a Chinese edition and starts with a link to it
 // ([中文版](zh/name.md)).
+//
+// The student's files. The README's layout table names, in its "a student
+// edits" column, exactly the files of each folder that the rubric counts as
+// the student's (rubric.StudentFiles).
 //
 // Mermaid sequence diagrams. In a sequenceDiagram, message and note text
 // ends at ';' or '#': what follows is parsed as a statement of its own, and

@@ -1,7 +1,8 @@
 package rubric
 
 // These tests keep the rubric honest: every graded test exists, every name
-// is unique, and the points add up. They read the tests' source with
+// is unique, the points add up, and the student's files are the files that
+// hold the solution. They read the tests' source with
 // go/parser and run nothing, so they do not use labtest.Run: there is no
 // server, network or clock to watch.
 
@@ -10,8 +11,11 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -145,7 +149,7 @@ func TestRubricEntries(t *testing.T) {
 			if e.Part != part {
 				t.Errorf("rubric: %s, in %s, has Part %q; want %q", e.Name, table, e.Part, part)
 			}
-			if _, ok := Parts[e.Part]; !ok {
+			if _, ok := PartName(e.Part); !ok {
 				t.Errorf("rubric: %s has Part %q, which Parts does not name", e.Name, e.Part)
 			}
 			if e.Package == "" || e.Name == "" {
@@ -202,6 +206,23 @@ func TestRubricPartAComplete(t *testing.T) {
 		if strings.HasPrefix(name, "TestView") && !graded[name] {
 			t.Errorf("rubric: viewservice/%s declares %s, which parta.go does not grade; add it, or rename it without the TestView prefix",
 				file, name)
+		}
+	}
+}
+
+// Every student file is a file of a graded package that the tree holds.
+// (That no other file holds a solution region is checked by the handout
+// generator, which strips them.)
+func TestRubricStudentFiles(t *testing.T) {
+	root := moduleRoot(t)
+	graded := Packages(Tests())
+	for _, f := range StudentFiles {
+		if pkg := path.Dir(f); !slices.Contains(graded, pkg) {
+			t.Errorf("rubric: StudentFiles names %s, in %s, which has no graded test; the student's files are in the graded packages %v",
+				f, pkg, graded)
+		}
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(f))); err != nil {
+			t.Errorf("rubric: StudentFiles names %s, which the tree does not hold: %v", f, err)
 		}
 	}
 }

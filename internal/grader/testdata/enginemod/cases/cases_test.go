@@ -1,6 +1,6 @@
 // Package cases holds one test per way a graded test can end, for the
-// grader's own tests (grading/engine_test.go). It is a module of its own so
-// that go test ./... of the lab never runs it.
+// grader's own tests (internal/grader/grader_test.go). It is a module of its
+// own so that go test ./... of the lab never runs it.
 package cases
 
 import (

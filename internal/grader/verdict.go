@@ -1,4 +1,4 @@
-package main
+package grader
 
 import (
 	"bytes"
@@ -7,33 +7,34 @@ import (
 	"strings"
 	"time"
 
-	"pblab/internal/labtest"
+	"pblab/internal/labenv"
 )
 
-// A verdictKind is the class of a run's outcome.
-type verdictKind int
+// A Kind is the class of a run's outcome.
+type Kind int
 
+// The kinds of outcome.
 const (
-	kindPassed  verdictKind = iota
-	kindFailed              // the test reported failure
-	kindBuild               // the package did not build
-	kindMissing             // the test does not exist
-	kindPanic               // the binary panicked
-	kindTimeout             // the run hit its time limit
-	kindStall               // the virtual clock froze (re-run on the wall clock)
-	kindExit                // the code called os.Exit
-	kindFlood               // the output went past its cap
-	kindLeak                // goroutines were left behind
+	Passed      Kind = iota
+	Failed           // the test reported failure
+	BuildFailed      // the package did not build
+	Missing          // the test does not exist
+	Panicked         // the binary panicked
+	TimedOut         // the run hit its time limit
+	Stalled          // the virtual clock froze (re-run on the wall clock)
+	Exited           // the code called os.Exit
+	Flooded          // the output went past its cap
+	Leaked           // goroutines were left behind
 )
 
-var kindNames = map[verdictKind]string{
-	kindPassed: "passed", kindFailed: "failed", kindBuild: "build failed",
-	kindMissing: "missing", kindPanic: "panicked", kindTimeout: "timed out",
-	kindStall: "virtual clock froze", kindExit: "called os.Exit",
-	kindFlood: "output flooded", kindLeak: "goroutines left behind",
+var kindNames = map[Kind]string{
+	Passed: "passed", Failed: "failed", BuildFailed: "build failed",
+	Missing: "missing", Panicked: "panicked", TimedOut: "timed out",
+	Stalled: "virtual clock froze", Exited: "called os.Exit",
+	Flooded: "output flooded", Leaked: "goroutines left behind",
 }
 
-func (k verdictKind) String() string { return kindNames[k] }
+func (k Kind) String() string { return kindNames[k] }
 
 // exitInfo is how a test process ended.
 type exitInfo struct {
@@ -45,13 +46,13 @@ type exitInfo struct {
 	canceled bool   // grading was interrupted
 }
 
-// stallVerdict is the prefix of the verdict of a test whose virtual clock
+// StallVerdict is the prefix of the verdict of a test whose virtual clock
 // froze; the result of the re-run on the wall clock follows it.
-const stallVerdict = "virtual clock froze (lock held across a sleep or RPC, or a busy loop) — re-ran on the wall clock: "
+const StallVerdict = "virtual clock froze (lock held across a sleep or RPC, or a busy loop) — re-ran on the wall clock: "
 
 // classify turns the output of one run of test, framed by
 // -test.v=test2json, and the way its process ended, into a verdict.
-func classify(test string, out []byte, exit exitInfo, timeout time.Duration, maxOutput int) (verdictKind, string) {
+func classify(test string, out []byte, exit exitInfo, timeout time.Duration, maxOutput int) (Kind, string) {
 	text := string(cleanOutput(out))
 	ran := hasFrameLine(out, "=== RUN   "+test)
 	passed := hasFrameLine(out, "--- PASS: "+test+" (")
@@ -60,50 +61,50 @@ func classify(test string, out []byte, exit exitInfo, timeout time.Duration, max
 
 	switch {
 	case exit.canceled:
-		return kindFailed, "not finished: grading was interrupted"
+		return Failed, "not finished: grading was interrupted"
 	case exit.flooded:
-		return kindFlood, fmt.Sprintf("output flooded (truncated at %s): the test printed more than that; look for a print in a loop", sizeString(maxOutput))
+		return Flooded, fmt.Sprintf("output flooded (truncated at %s): the test printed more than that; look for a print in a loop", sizeString(maxOutput))
 	case exit.timedOut || strings.Contains(text, "panic: test timed out after"):
-		return kindTimeout, fmt.Sprintf("timed out after %s (no progress?)%s", durationString(timeout), runningHint(text))
-	case strings.Contains(text, labtest.StallMarker):
-		return kindStall, "virtual clock froze"
+		return TimedOut, fmt.Sprintf("timed out after %s (no progress?)%s", durationString(timeout), runningHint(text))
+	case strings.Contains(text, labenv.StallMarker):
+		return Stalled, "virtual clock froze"
 	case ran && passed && !failed && exit.code == 0 && exit.other == "":
-		return kindPassed, "passed"
+		return Passed, "passed"
 	case !ran && exit.code == 0 && exit.other == "":
-		return kindMissing, fmt.Sprintf("missing: the test binary has no test %s", test)
+		return Missing, fmt.Sprintf("missing: the test binary has no test %s", test)
 	case strings.Contains(text, "unexpected call to os.Exit(0) during test"):
-		return kindExit, "called os.Exit(0) during the test (a server must never end the program)"
+		return Exited, "called os.Exit(0) during the test (a server must never end the program)"
 	case strings.Contains(text, "main bubble goroutine has exited but blocked goroutines remain"):
-		return kindLeak, "goroutines left behind: when the test ended, these were still blocked: " + leakedGoroutines(text) +
+		return Leaked, "goroutines left behind: when the test ended, these were still blocked: " + leakedGoroutines(text) +
 			" (Kill must stop every goroutine a server started)"
 	case strings.Contains(text, "all goroutines are asleep - deadlock!"):
-		return kindPanic, "deadlocked: all goroutines are asleep" + panicSite(text)
+		return Panicked, "deadlocked: all goroutines are asleep" + panicSite(text)
 	}
 	if p := panicLine(text); p != "" && !passed {
-		return kindPanic, "panicked: " + p + panicSite(text)
+		return Panicked, "panicked: " + p + panicSite(text)
 	}
 	if skipped && !failed {
-		return kindFailed, "failed: the test was skipped" + firstMessage(text, test)
+		return Failed, "failed: the test was skipped" + firstMessage(text, test)
 	}
 	if failed || (passed && exit.code != 0) {
 		if strings.Contains(text, "race detected during execution of test") || strings.Contains(text, "WARNING: DATA RACE") {
-			return kindFailed, "failed: data race detected" + raceSite(text) + " (see the log for both stacks)"
+			return Failed, "failed: data race detected" + raceSite(text) + " (see the log for both stacks)"
 		}
 		if msg := firstMessage(text, test); msg != "" {
-			return kindFailed, "failed:" + msg
+			return Failed, "failed:" + msg
 		}
-		return kindFailed, fmt.Sprintf("failed (exit status %d)", exit.code)
+		return Failed, fmt.Sprintf("failed (exit status %d)", exit.code)
 	}
 	if exit.signaled {
-		return kindFailed, "killed by a signal"
+		return Failed, "killed by a signal"
 	}
 	if exit.other != "" {
-		return kindFailed, "failed: " + exit.other
+		return Failed, "failed: " + exit.other
 	}
 	if ran {
-		return kindExit, fmt.Sprintf("called os.Exit(%d): the test process ended in the middle of the test", exit.code)
+		return Exited, fmt.Sprintf("called os.Exit(%d): the test process ended in the middle of the test", exit.code)
 	}
-	return kindFailed, fmt.Sprintf("failed before the test started (exit status %d)%s", exit.code, excerpt(text, 3))
+	return Failed, fmt.Sprintf("failed before the test started (exit status %d)%s", exit.code, excerpt(text, 3))
 }
 
 // hasFrameLine reports whether out has a test-framework line (marked by

@@ -1,10 +1,9 @@
-package main
+package handout
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"go/ast"
 	"go/importer"
@@ -12,149 +11,27 @@ import (
 	"go/token"
 	"go/types"
 	"io"
-	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/exp/apidiff"
 
+	"pblab/internal/grader"
 	"pblab/internal/rubric"
 )
 
-// handoutMain is go run ./grading handout -o DIR.
-func handoutMain(args []string) int {
-	fs := flag.NewFlagSet("grading handout", flag.ContinueOnError)
-	out := fs.String("o", "", "write the handout to `DIR` (must not exist, or be empty)")
-	verify := fs.Bool("verify", true, "check the handout: it builds, vets, keeps the API, and its graded tests fail fast")
-	timeout := fs.Duration("timeout", 60*time.Second, "time limit of each graded test on the handout, when verifying")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: go run ./grading handout -o DIR\n\n"+
-			"Writes the student handout of this tree: every solution region replaced by\n"+
-			"\"// Your code here.\" (and its stub), the grader's mutants, fixtures and tests\n"+
-			"left out. Then checks the handout.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
-	}
-	if *out == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return 2
-	}
-	cwd, err := os.Getwd()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "handout:", err)
-		return 2
-	}
-	root, err := moduleRoot(cwd)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "handout:", err)
-		return 2
-	}
-	dst, err := filepath.Abs(*out)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "handout:", err)
-		return 2
-	}
-	start := time.Now()
-	stats, err := writeHandout(root, dst)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "handout:", err)
-		return 1
-	}
-	fmt.Printf("handout written to %s: %d files, %d solution regions removed from %s\n",
-		dst, stats.files, stats.regions, strings.Join(stats.stripped, ", "))
-	if !*verify {
-		return 0
-	}
-	ctx := context.Background()
-	if err := verifyHandout(ctx, root, dst, *timeout, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "handout: verification failed:", err)
-		return 1
-	}
-	fmt.Printf("handout verified in %s\n", time.Since(start).Round(100*time.Millisecond))
-	return 0
-}
-
-type handoutStats struct {
-	files    int
-	regions  int
-	stripped []string
-}
-
-// inHandout reports whether the file or directory rel (slash-separated,
-// relative to the root) belongs in the student handout. Left out: version
-// control and CI, grading results and build products, and the parts of
-// grading/ that reveal the solution or serve only instructors: its tests,
-// their fixtures, the mutants and the Gradescope scripts. The grader itself
-// stays, so that students can run go run ./grading.
-func inHandout(rel string, d fs.DirEntry) bool {
-	if d.IsDir() {
-		switch rel {
-		case ".git", ".ci", "results", "handout", "tmp",
-			"grading/mutants", "grading/testdata", "grading/gradescope":
-			return false
-		}
-		return true
-	}
-	if strings.HasPrefix(rel, "grading/") && strings.HasSuffix(rel, "_test.go") {
-		return false
-	}
-	name := d.Name()
-	return !strings.HasSuffix(name, ".test") && !strings.HasSuffix(name, ".test.exe") && name != ".DS_Store"
-}
-
-// writeHandout writes the handout of the tree at root to dst.
-func writeHandout(root, dst string) (*handoutStats, error) {
-	if entries, err := os.ReadDir(dst); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("%s exists and is not empty", dst)
-	}
-	stats := &handoutStats{}
-	dstRel, err := filepath.Rel(root, dst)
-	if err != nil {
-		dstRel = ""
-	}
-	dstRel = filepath.ToSlash(dstRel)
-	skip := func(rel string, d fs.DirEntry) bool {
-		return rel == dstRel || !inHandout(rel, d) // a handout written inside the tree is not copied into itself
-	}
-	edit := func(rel string, data []byte) ([]byte, error) {
-		stats.files++
-		if !strings.HasSuffix(rel, ".go") {
-			return data, nil
-		}
-		stripped, found, err := stripSolution(rel, data)
-		if err != nil {
-			return nil, err
-		}
-		if found > 0 {
-			stats.regions += found
-			stats.stripped = append(stats.stripped, rel)
-			data = stripped
-		}
-		if hasMarkerLine(data) {
-			return nil, fmt.Errorf("%s: a solution marker survived stripping", rel)
-		}
-		return data, nil
-	}
-	err = copyTree(root, dst, skip, edit)
-	if err != nil {
-		return nil, err
-	}
-	return stats, nil
-}
-
-// verifyHandout checks the handout at dst against the solution at root: it
-// builds, go vet is clean, every package's exported API is the solution's,
-// and every graded test fails, quickly, on it.
-func verifyHandout(ctx context.Context, root, dst string, timeout time.Duration, w io.Writer) error {
+// Verify checks the handout at dst against the solution at root, and
+// reports each step on w: the handout builds, go vet is clean, every
+// package's exported API is the solution's, and every graded test fails on
+// it on its own (no timeout, frozen clock or flood) in less than half of
+// timeout, the time limit of each run.
+func Verify(ctx context.Context, root, dst string, timeout time.Duration, w io.Writer) error {
 	step := func(name string, f func() error) error {
 		start := time.Now()
 		fmt.Fprintf(w, "  %-44s", name)
@@ -180,12 +57,12 @@ func verifyHandout(ctx context.Context, root, dst string, timeout time.Duration,
 		fmt.Fprintln(w, "  (the rubric lists no graded tests yet: nothing to run)")
 		return nil
 	}
-	var report *gradeReport
+	var report *grader.Report
 	err := step("every graded test fails fast", func() error {
 		var err error
-		report, err = grade(ctx, gradeOptions{
-			root: dst, tests: rubric.Tests(), n: 1, p: max(2, runtime.GOMAXPROCS(0)),
-			race: false, timeout: timeout, wallTimeout: timeout, maxOutput: defaultMaxOutputMB << 20,
+		report, err = grader.Grade(ctx, grader.Options{
+			Root: dst, Tests: rubric.Tests(), N: 1, P: max(2, runtime.GOMAXPROCS(0)),
+			Timeout: timeout, WallTimeout: timeout, MaxOutput: grader.DefaultMaxOutput,
 		})
 		if err != nil {
 			return err
@@ -194,25 +71,25 @@ func verifyHandout(ctx context.Context, root, dst string, timeout time.Duration,
 	})
 	if report != nil {
 		fmt.Fprintf(w, "  graded tests on the handout: %d/%d points, %d tests in %s\n",
-			report.score, report.max, len(report.results), report.elapsed.Round(100*time.Millisecond))
+			report.Score, report.Max, len(report.Results), report.Elapsed.Round(100*time.Millisecond))
 	}
 	return err
 }
 
 // checkHandoutResults checks that every graded test failed on the handout,
 // on its own (no timeout, no frozen clock, no flood) and within limit.
-func checkHandoutResults(r *gradeReport, limit time.Duration) error {
+func checkHandoutResults(r *grader.Report, limit time.Duration) error {
 	var problems []string
-	for _, t := range r.results {
+	for _, t := range r.Results {
 		switch {
-		case t.kind == kindPassed:
-			problems = append(problems, fmt.Sprintf("%s passes on the handout: the skeleton must fail every graded test", t.test.Name))
-		case t.kind == kindTimeout || t.kind == kindFlood || stalled(t):
-			problems = append(problems, fmt.Sprintf("%s does not fail fast on the handout: %s", t.test.Name, firstLine(t.verdict)))
-		case t.kind == kindBuild || t.kind == kindMissing:
-			problems = append(problems, fmt.Sprintf("%s: %s", t.test.Name, t.verdict))
-		case t.elapsed > limit/2:
-			problems = append(problems, fmt.Sprintf("%s takes %s to fail on the handout: it should fail at once", t.test.Name, seconds(t.elapsed)))
+		case t.Kind == grader.Passed:
+			problems = append(problems, fmt.Sprintf("%s passes on the handout: the skeleton must fail every graded test", t.Test.Name))
+		case t.Kind == grader.TimedOut || t.Kind == grader.Flooded || t.Froze():
+			problems = append(problems, fmt.Sprintf("%s does not fail fast on the handout: %s", t.Test.Name, t.VerdictLine()))
+		case t.Kind == grader.BuildFailed || t.Kind == grader.Missing:
+			problems = append(problems, fmt.Sprintf("%s: %s", t.Test.Name, t.Verdict))
+		case t.Elapsed > limit/2:
+			problems = append(problems, fmt.Sprintf("%s takes %.1fs to fail on the handout: it should fail at once", t.Test.Name, t.Elapsed.Seconds()))
 		}
 	}
 	if len(problems) > 0 {
@@ -224,7 +101,7 @@ func checkHandoutResults(r *gradeReport, limit time.Duration) error {
 // goRun runs the go command in dir and returns its output as the error if
 // it fails.
 func goRun(ctx context.Context, dir string, args ...string) error {
-	cmd := exec.CommandContext(ctx, goCommand(), args...)
+	cmd := exec.CommandContext(ctx, grader.GoCommand(), args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -246,7 +123,7 @@ func compareAPI(ctx context.Context, root, dst string) error {
 		return err
 	}
 	var problems []string
-	for _, path := range sortedKeys(keysOf(oldPkgs)) {
+	for _, path := range slices.Sorted(maps.Keys(oldPkgs)) {
 		old := oldPkgs[path]
 		nw, ok := newPkgs[path]
 		if !ok {
@@ -270,18 +147,10 @@ func compareAPI(ctx context.Context, root, dst string) error {
 	return nil
 }
 
-func keysOf[V any](m map[string]V) map[string]bool {
-	keys := map[string]bool{}
-	for k := range m {
-		keys[k] = true
-	}
-	return keys
-}
-
 // loadTypes type-checks the packages of the module at dir (commands
 // excepted) from the export data the go command compiles for them.
 func loadTypes(ctx context.Context, dir string) (map[string]*types.Package, error) {
-	cmd := exec.CommandContext(ctx, goCommand(), "list", "-export", "-deps",
+	cmd := exec.CommandContext(ctx, grader.GoCommand(), "list", "-export", "-deps",
 		"-f", "{{.ImportPath}}\t{{.Export}}\t{{.Name}}\t{{.Module}}", "./...")
 	cmd.Dir = dir
 	var stderr bytes.Buffer

@@ -1,4 +1,4 @@
-package main
+package grader
 
 import (
 	"fmt"
@@ -12,15 +12,43 @@ import (
 	"pblab/internal/rubric"
 )
 
-// progress is told what grading is doing, as it happens.
-type progress interface {
-	building(pkgs []string)
-	start(runs int)
-	begin(test string)
-	done(test rubric.Test, iter int, r *runResult)
-	skipped(test string)
-	finish()
+// A Progress is told what grading is doing, as it happens. Begin, Done
+// and Skipped may be called from several goroutines at once.
+type Progress interface {
+	// Building is called once, before the test binaries of pkgs are built.
+	Building(pkgs []string)
+	// Start is called once the binaries are built, with the number of runs
+	// to make.
+	Start(runs int)
+	// Begin is called as a run of test starts.
+	Begin(test string)
+	// Done is called as run iter (from 1) of test ends, with its result.
+	Done(test rubric.Test, iter int, r *RunResult)
+	// Skipped is called, in place of Begin and Done, for a run not made
+	// because an earlier run of test failed in a costly way.
+	Skipped(test string)
+	// Finish is called once, after the last run.
+	Finish()
 }
+
+// NewProgress returns the progress output for w: a live status line if w
+// is a terminal, one line per finished run otherwise (for logs and CI).
+func NewProgress(w io.Writer) Progress {
+	if f, ok := w.(*os.File); ok && isTerminal(f) {
+		return newTermProgress(w)
+	}
+	return &lineProgress{w: w}
+}
+
+// silent is the Progress of a grading that prints nothing.
+type silent struct{}
+
+func (silent) Building([]string)                 {}
+func (silent) Start(int)                         {}
+func (silent) Begin(string)                      {}
+func (silent) Done(rubric.Test, int, *RunResult) {}
+func (silent) Skipped(string)                    {}
+func (silent) Finish()                           {}
 
 // isTerminal reports whether f is a terminal (a character device).
 func isTerminal(f *os.File) bool {
@@ -37,44 +65,44 @@ type lineProgress struct {
 	began time.Time
 }
 
-func (p *lineProgress) building(pkgs []string) {
+func (p *lineProgress) Building(pkgs []string) {
 	fmt.Fprintf(p.w, "building the tests of %s\n", strings.Join(pkgs, ", "))
 }
 
-func (p *lineProgress) start(runs int) {
+func (p *lineProgress) Start(runs int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total, p.began = runs, time.Now()
 	fmt.Fprintf(p.w, "running %d test runs\n", runs)
 }
 
-func (p *lineProgress) begin(string) {}
+func (p *lineProgress) Begin(string) {}
 
-func (p *lineProgress) done(test rubric.Test, iter int, r *runResult) {
+func (p *lineProgress) Done(test rubric.Test, iter int, r *RunResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.count++
 	status := "ok  "
-	if !r.passed() {
+	if !r.Passed() {
 		status = "FAIL"
 	}
-	fmt.Fprintf(p.w, "[%*d/%d] %s %-40s %6s", len(fmt.Sprint(p.total)), p.count, p.total, status, test.Name, seconds(r.elapsed))
-	if r.stalled != nil {
+	fmt.Fprintf(p.w, "[%*d/%d] %s %-40s %6s", len(fmt.Sprint(p.total)), p.count, p.total, status, test.Name, seconds(r.Elapsed))
+	if r.Frozen != nil {
 		fmt.Fprint(p.w, "  (virtual clock froze; re-ran on the wall clock)")
 	}
-	if !r.passed() {
-		fmt.Fprintf(p.w, "  %s", firstLine(r.verdict))
+	if !r.Passed() {
+		fmt.Fprintf(p.w, "  %s", firstLine(r.Verdict))
 	}
 	fmt.Fprintln(p.w)
 }
 
-func (p *lineProgress) skipped(string) {
+func (p *lineProgress) Skipped(string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.count++
 }
 
-func (p *lineProgress) finish() {}
+func (p *lineProgress) Finish() {}
 
 // termProgress keeps one live status line at the bottom of a terminal, and
 // prints failures above it as they happen.
@@ -94,11 +122,11 @@ func newTermProgress(w io.Writer) *termProgress {
 	return &termProgress{w: w}
 }
 
-func (p *termProgress) building(pkgs []string) {
+func (p *termProgress) Building(pkgs []string) {
 	fmt.Fprintf(p.w, "building the tests of %s (race detector on by default) ...\n", strings.Join(pkgs, ", "))
 }
 
-func (p *termProgress) start(runs int) {
+func (p *termProgress) Start(runs int) {
 	p.mu.Lock()
 	p.total, p.began = runs, time.Now()
 	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
@@ -129,34 +157,34 @@ func (p *termProgress) drawLocked() {
 		p.count, p.total, p.failed, time.Since(p.began).Round(time.Second), running)
 }
 
-func (p *termProgress) begin(test string) {
+func (p *termProgress) Begin(test string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running = append(p.running, test)
 	p.drawLocked()
 }
 
-func (p *termProgress) done(test rubric.Test, iter int, r *runResult) {
+func (p *termProgress) Done(test rubric.Test, iter int, r *RunResult) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.count++
 	if i := slices.Index(p.running, test.Name); i >= 0 {
 		p.running = slices.Delete(p.running, i, i+1)
 	}
-	if !r.passed() {
+	if !r.Passed() {
 		p.failed++
-		fmt.Fprintf(p.w, "\r\033[KFAIL %s (run %d, %s): %s\n", test.Name, iter, seconds(r.elapsed), firstLine(r.verdict))
+		fmt.Fprintf(p.w, "\r\033[KFAIL %s (run %d, %s): %s\n", test.Name, iter, seconds(r.Elapsed), firstLine(r.Verdict))
 	}
 	p.drawLocked()
 }
 
-func (p *termProgress) skipped(string) {
+func (p *termProgress) Skipped(string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.count++
 }
 
-func (p *termProgress) finish() {
+func (p *termProgress) Finish() {
 	if p.stop != nil {
 		close(p.stop)
 		<-p.stopped

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"pblab/internal/grader"
+	"pblab/internal/labenv"
+	"pblab/internal/mutants"
+)
+
+// gradeFlags are the command line of go run ./grading.
+type gradeFlags struct {
+	part       string
+	run        string
+	n, p       int
+	race       bool
+	realtime   bool
+	timeout    time.Duration
+	jsonPath   string
+	submission string
+	results    string
+	strict     bool
+	maxOutput  int
+	quiet      bool
+}
+
+func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
+	fs := flag.NewFlagSet("grading", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &gradeFlags{}
+	fs.StringVar(&f.part, "part", "", "grade only this part: A (viewservice) or B (pbservice)")
+	fs.StringVar(&f.run, "run", "", "grade only the tests whose names match this regular expression")
+	fs.IntVar(&f.n, "n", 1, "run each test `N` times; it passes only if it passes every time")
+	fs.IntVar(&f.p, "p", runtime.GOMAXPROCS(0), "run `N` tests at once")
+	fs.BoolVar(&f.race, "race", true, "build with the race detector (-race=false to turn it off)")
+	fs.BoolVar(&f.realtime, "realtime", labenv.Realtime(), "run the tests on the wall clock (PBLAB_REALTIME=1)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "time limit of one run of one test (default 2m, or 4m on the wall clock)")
+	fs.StringVar(&f.jsonPath, "json", "", "also write Gradescope's results.json to `FILE` (always written, even if the build fails)")
+	fs.StringVar(&f.submission, "submission", "", "grade the student tree in `DIR` with this tree's tests, labrpc and test support")
+	fs.StringVar(&f.results, "results", "", "keep the logs of failing runs in `DIR` (default ./results/<date-time>)")
+	fs.BoolVar(&f.strict, "strict", false, "exit 1 unless every selected test earned full marks (for CI)")
+	fs.IntVar(&f.maxOutput, "maxoutput", grader.DefaultMaxOutput>>20, "stop a run that prints more than `MB` megabytes")
+	fs.BoolVar(&f.quiet, "q", false, "no progress output, only the table")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grading [flags]\n\n"+
+			"Grades the lab tree the command stands in (or -submission DIR): runs every graded\n"+
+			"test of the rubric in its own process and prints passes/runs, time and points.\n\n"+
+			"Instructors also have:\n"+
+			"  go run ./grading handout -o DIR   write and check the student handout\n"+
+			"  go run ./grading mutants          check that the tests catch known bugs\n"+
+			"See docs/instructors.md.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if f.n < 1 || f.p < 1 || f.maxOutput < 1 {
+		return nil, fmt.Errorf("-n, -p and -maxoutput must be at least 1")
+	}
+	return f, nil
+}
+
+// handoutFlags are the command line of go run ./grading handout.
+type handoutFlags struct {
+	out     string
+	verify  bool
+	timeout time.Duration
+}
+
+func parseHandoutFlags(args []string, stderr io.Writer) (*handoutFlags, error) {
+	fs := flag.NewFlagSet("grading handout", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &handoutFlags{}
+	fs.StringVar(&f.out, "o", "", "write the handout to `DIR` (must not exist, or be empty)")
+	fs.BoolVar(&f.verify, "verify", true, "check the handout: it builds, vets, keeps the API, and its graded tests fail fast")
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "time limit of each graded test on the handout, when verifying")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grading handout -o DIR\n\n"+
+			"Writes the student handout of this tree: every solution region replaced by\n"+
+			"\"// Your code here.\" (and its stub), the grader's mutants, fixtures and tests\n"+
+			"left out. Then checks the handout.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if f.out == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return nil, errUsage
+	}
+	return f, nil
+}
+
+// mutantsFlags are the command line of go run ./grading mutants.
+type mutantsFlags struct {
+	run  string
+	opts mutants.Options
+}
+
+func parseMutantsFlags(args []string, stderr io.Writer) (*mutantsFlags, error) {
+	fs := flag.NewFlagSet("grading mutants", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &mutantsFlags{}
+	fs.StringVar(&f.run, "run", "", "only the mutants whose names match this regular expression")
+	fs.IntVar(&f.opts.P, "p", runtime.GOMAXPROCS(0), "run `N` tests at once")
+	fs.IntVar(&f.opts.N, "n", 1, "run each test `N` times against each mutant; a test that caught it in only some runs shows as TestX(k/N)")
+	fs.BoolVar(&f.opts.Race, "race", false, "build with the race detector (slower; mutants are logic bugs)")
+	fs.DurationVar(&f.opts.Timeout, "timeout", 60*time.Second, "time limit of one test run")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grading mutants [flags]\n\n"+
+			"Applies each bug of grading/mutants to the reference solution (through go's\n"+
+			"-overlay, so the tree is not touched), runs the graded tests against it, and\n"+
+			"prints which tests caught it. The reference itself is graded first: a test\n"+
+			"that fails on it cannot count as catching anything. Exits 1 if a mutant\n"+
+			"survives (unless marked \"known survivor\") or no longer applies.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return f, nil
+}

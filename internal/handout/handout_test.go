@@ -1,0 +1,101 @@
+package handout
+
+// These tests write handouts to temporary folders and run nothing: no
+// server, network or clock, so they do not run in the test harness.
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"pblab/internal/labenv"
+	"pblab/internal/rubric"
+)
+
+// writeTree writes each file of files (slash-separated path: contents)
+// under root.
+func writeTree(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for rel, text := range files {
+		path := filepath.Join(root, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	}
+}
+
+// TestWriteTheLab writes the handout of this very tree: the solution
+// regions removed are exactly those of the student's files, and nothing
+// that serves only instructors is in it.
+func TestWriteTheLab(t *testing.T) {
+	root, err := labenv.ModuleRoot(".")
+	require.NoError(t, err)
+	dst := t.TempDir()
+	stats, err := Write(root, dst)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, rubric.StudentFiles, stats.Stripped,
+		"the handout strips the student's files (rubric.StudentFiles), and only them")
+	assert.Positive(t, stats.Regions)
+	for _, rel := range []string{"grading/main.go", "internal/grader/grader.go", "viewservice/server.go", "go.mod"} {
+		assert.FileExists(t, filepath.Join(dst, rel), "the handout holds %s", rel)
+	}
+	for _, rel := range []string{"grading/mutants", "grading/testdata", "grading/gradescope", "internal/grader/testdata", ".ci", ".git"} {
+		assert.NoDirExists(t, filepath.Join(dst, rel), "the handout leaves out %s", rel)
+	}
+	assert.NoFileExists(t, filepath.Join(dst, ".git"), "the handout leaves out .git, even where it is a file (in a git worktree)")
+	tests, err := filepath.Glob(filepath.Join(dst, "internal", "grader", "*_test.go"))
+	require.NoError(t, err)
+	assert.Empty(t, tests, "the handout leaves out the grader's tests")
+}
+
+// A solution region outside the student's files would reach graded
+// submissions in the official version of that file: Write refuses it.
+func TestWriteRefusesRegionsOutsideTheStudentFiles(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"go.mod":        "module pblab\n",
+		"labrpc/set.go": src("package labrpc", "", "func Set() {", "\t<B>", "\tprintln()", "\t<E>", "}"),
+	})
+	_, err := Write(root, t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "labrpc/set.go holds solution regions, but it is not one of the student's files (rubric.StudentFiles)")
+}
+
+func TestWriteRefusesAFullFolder(t *testing.T) {
+	root, dst := t.TempDir(), t.TempDir()
+	writeTree(t, root, map[string]string{"go.mod": "module pblab\n"})
+	writeTree(t, dst, map[string]string{"mine.txt": "the instructor's file\n"})
+	_, err := Write(root, dst)
+	require.Error(t, err, "the handout is not written over a folder that holds files")
+	assert.Contains(t, err.Error(), "exists and is not empty")
+	data, err := os.ReadFile(filepath.Join(dst, "mine.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "the instructor's file\n", string(data), "the folder's files are untouched")
+}
+
+// TestWriteLeavesOut checks what the handout leaves out: version control
+// and CI, grading results, build products, and what serves only instructors.
+func TestWriteLeavesOut(t *testing.T) {
+	root, dst := t.TempDir(), t.TempDir()
+	in := []string{"go.mod", "grading/main.go", "internal/mutants/run.go", "internal/labtest/labtest_test.go",
+		"pbservice/server.go", "docs/README.md"}
+	out := []string{".git/HEAD", ".ci/run", "results/20250101-120000/A-TestX-run1.log", "grading/mutants/a1.mutant",
+		"grading/hostile_test.go", "grading/gradescope/build.sh", "internal/grader/testdata/enginemod/go.mod",
+		"internal/mutants/mutants_test.go", "viewservice/viewservice.test", "docs/.DS_Store"}
+	files := map[string]string{}
+	for _, rel := range append(slices.Clone(in), out...) {
+		files[rel] = "x\n"
+	}
+	writeTree(t, root, files)
+	_, err := Write(root, dst)
+	require.NoError(t, err)
+	for _, rel := range in {
+		assert.FileExists(t, filepath.Join(dst, rel), "the handout holds %s", rel)
+	}
+	for _, rel := range out {
+		assert.NoFileExists(t, filepath.Join(dst, rel), "the handout leaves out %s", rel)
+	}
+}
