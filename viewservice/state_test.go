@@ -5,8 +5,9 @@ package viewservice
 // or network. A case never depends on whether a change happens in
 // handlePing or at the next handleTick: it ticks before it checks.
 //
-// Tick counts: a server that pinged and then fell silent must still be
-// alive DeadPings-1 ticks later, and must be dead DeadPings+1 ticks later.
+// Tick counts: a server that pinged and then fell silent is still alive
+// DeadPings ticks later (it has missed DeadPings-1 whole intervals), and
+// dead DeadPings+1 ticks later.
 
 import "testing"
 
@@ -108,6 +109,16 @@ func TestViewStateFailureDetection(t *testing.T) {
 				rounds(DeadPings-1, acks("s2")),
 				want(View{2, "s1", "s2"}), // DeadPings-1 ticks of silence: s1 is still alive
 				rounds(2, acks("s2")),
+				want(View{3, "s2", ""}),
+			}),
+		},
+		{
+			name: "a server is alive DeadPings ticks after its last ping, and dead one tick later",
+			rule: ruleDead,
+			steps: steps(s1AndS2(), []step{
+				rounds(DeadPings, acks("s2")),
+				want(View{2, "s1", "s2"}), // DeadPings ticks of silence: s1 has missed DeadPings-1 whole intervals
+				rounds(1, acks("s2")),
 				want(View{3, "s2", ""}),
 			}),
 		},
