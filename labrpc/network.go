@@ -3,6 +3,7 @@ package labrpc
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log"
 	"math"
@@ -53,6 +54,10 @@ const (
 // whose args or reply are bigger fails: Call returns false and says so on
 // the log.
 const MaxMessageSize = 32 << 20
+
+// ErrCleanedUp is the error AddServer returns once Cleanup has ended the
+// network: no server can join it.
+var ErrCleanedUp = errors.New("the network has been cleaned up (Cleanup); no server can join it")
 
 // Network is a set of named servers and the lossy links between them. All of
 // its methods are safe for concurrent use.
@@ -236,7 +241,7 @@ func (n *Network) addServer(name string, services []any) (*server, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed() {
-		return nil, fmt.Errorf("labrpc: AddServer %q: the network has been cleaned up (Cleanup); no server can join it", name)
+		return nil, fmt.Errorf("labrpc: AddServer %q: %w", name, ErrCleanedUp)
 	}
 	if _, running := n.servers[name]; running {
 		return nil, fmt.Errorf("labrpc: AddServer %q: a server of that name is already running; DeleteServer it first", name)
