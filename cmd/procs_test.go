@@ -36,6 +36,11 @@ const docProcs = "docs/real-processes.md"
 // answer. Failover after kill -9 takes under a second.
 const patience = 15 * time.Second
 
+// firstViewPatience bounds the wait for the first view: the first server
+// pings within a PingInterval of starting. A tree whose Part A is not done
+// yet stays at view 0, and fails this soon.
+const firstViewPatience = 5 * time.Second
+
 // Writes acknowledged by the service survive two crashes, each of the
 // server that was primary: the backup takes over with everything, the
 // crashed server comes back as backup and gets the state, and takes over
@@ -68,13 +73,13 @@ func TestProcessesConcurrentAppendsExactlyOnce(t *testing.T) {
 	primary, _ := c.startPrimaryAndBackup(t)
 
 	var done atomic.Int32
-	killed := make(chan struct{})
+	killedAfter := make(chan int32, 1) // how many appends had finished
 	go func() {
-		defer close(killed)
 		for done.Load() < appenders*appends/3 {
 			time.Sleep(10 * time.Millisecond)
 		}
 		c.kill9(primary)
+		killedAfter <- done.Load()
 	}()
 	failures := make(chan error, appenders*appends)
 	var wg sync.WaitGroup
@@ -89,7 +94,7 @@ func TestProcessesConcurrentAppendsExactlyOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	<-killed
+	t.Logf("kill -9 of the primary after %d of %d appends", <-killedAfter, appenders*appends)
 	close(failures)
 	for err := range failures {
 		assert.NoError(t, err, "every append finishes, though the primary was killed (%s)", docProcs)
@@ -151,7 +156,7 @@ func newCluster(t *testing.T) *cluster {
 	c := &cluster{bin: commands(t), vs: tcptest.FreeAddr(t), httpAddr: tcptest.FreeAddr(t)}
 	t.Cleanup(func() { c.cleanup(t) })
 	c.viewd = c.start(t, c.vs, "viewd", "-addr", c.vs, "-http", c.httpAddr)
-	c.awaitStatus(t, "viewd to serve its live page", func(st status) bool { return true })
+	c.awaitStatus(t, patience, "viewd serving its live page", func(st status) bool { return true })
 	return c
 }
 
@@ -160,7 +165,9 @@ func newCluster(t *testing.T) *cluster {
 func (c *cluster) startPrimaryAndBackup(t *testing.T) (primary, backup *proc) {
 	t.Helper()
 	primary = c.startServer(t)
-	c.awaitView(t, primary.addr, "")
+	c.awaitStatus(t, firstViewPatience, fmt.Sprintf("view 1 with primary %s, the first server to ping", primary.addr), func(st status) bool {
+		return st.View.Primary == primary.addr && st.View.Backup == "" && st.Acked
+	})
 	backup = c.startServer(t)
 	c.awaitView(t, primary.addr, backup.addr)
 	return primary, backup
@@ -309,13 +316,14 @@ type status struct {
 // the backup holds the state, and the view service may move on.
 func (c *cluster) awaitView(t *testing.T, p, b string) {
 	t.Helper()
-	c.awaitStatus(t, fmt.Sprintf("a view with primary %s and backup %s, acked by its primary", p, b), func(st status) bool {
+	c.awaitStatus(t, patience, fmt.Sprintf("a view with primary %s and backup %s, acked by its primary", p, b), func(st status) bool {
 		return st.View.Primary == p && st.View.Backup == b && st.Acked
 	})
 }
 
-// awaitStatus asks viewd's live page for the status until ok accepts it.
-func (c *cluster) awaitStatus(t *testing.T, what string, ok func(status) bool) {
+// awaitStatus asks viewd's live page for the status until ok accepts it,
+// for the given time at most.
+func (c *cluster) awaitStatus(t *testing.T, patience time.Duration, what string, ok func(status) bool) {
 	t.Helper()
 	var last status
 	var lastErr error
