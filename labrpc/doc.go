@@ -188,9 +188,9 @@
 // reply came back, and false when the outcome is unknown. A process that
 // died (kill -9) or stopped serving is a crash: a call to it fails at once,
 // as the connection is refused, and a call in flight fails as soon as its
-// connection closes. A call that has no answer within HandlerTimeout of
-// being sent returns false, as does one that could not connect within
-// DialTimeout.
+// connection closes. A call returns false if it cannot connect within
+// DialTimeout, finish sending within HandlerTimeout (the other process has
+// stopped reading), or get its answer within HandlerTimeout of sending.
 //
 // Faults apply on both sides. The calling network decides every call's
 // fate as for a call in the process (Reliable, LongReordering, partitions,

@@ -94,7 +94,7 @@ func (s *tcpServer) accept() {
 			return
 		}
 		go func() {
-			s.rpc.ServeConn(conn)
+			s.rpc.ServeConn(boundedConn{conn})
 			s.untrack(conn)
 		}()
 	}
@@ -331,8 +331,10 @@ func (c *call) resendRemote(kind EventKind, after time.Duration, req *wire.Reque
 var errRemoteTimeout = fmt.Errorf("no answer from the server's process within HandlerTimeout (%v)", HandlerTimeout)
 
 // sendTCP sends req to the process at req.Server and waits for its
-// answer, for HandlerTimeout at most, or until Cleanup. A connection that
-// fails is dropped, so that the next call connects again.
+// answer, or until Cleanup. Each step is bounded: connecting by
+// DialTimeout, sending by HandlerTimeout (boundedConn), and the wait for
+// the answer by HandlerTimeout. A connection that fails is dropped, so
+// that the next call connects again.
 func (n *Network) sendTCP(req *wire.Request) (*wire.Reply, error) {
 	client, err := n.clients.client(req.Server)
 	if err != nil {
@@ -370,6 +372,18 @@ func isNotAddress(err error) bool {
 	return errors.As(err, &addrErr)
 }
 
+// A boundedConn is a connection whose every write must finish within
+// HandlerTimeout: a peer that stops reading (a stopped process) fails the
+// write, and with it the call, instead of blocking it for good.
+type boundedConn struct{ net.Conn }
+
+func (c boundedConn) Write(p []byte) (int, error) {
+	if err := c.SetWriteDeadline(time.Now().Add(HandlerTimeout)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
+}
+
 // tcpClients are a network's connections to other processes, one per
 // address, each shared by every call to that address.
 type tcpClients struct {
@@ -390,7 +404,7 @@ func (t *tcpClients) client(addr string) (*rpc.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c = rpc.NewClient(conn)
+	c = rpc.NewClient(boundedConn{conn})
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
