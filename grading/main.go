@@ -195,6 +195,12 @@ func handoutMain(args []string) int {
 	}
 	fmt.Printf("handout written to %s: %d files, %d solution regions removed from %s\n",
 		dst, stats.Files, stats.Regions, strings.Join(stats.Stripped, ", "))
+	if stats.AllFiles != "" {
+		fmt.Printf("  note: every file of the tree is in the handout, untracked ones included (%s)\n", stats.AllFiles)
+	}
+	if len(stats.Untracked) > 0 {
+		fmt.Printf("  left out, as git does not track them: %s\n", firstFew(stats.Untracked, 10))
+	}
 	if !f.verify {
 		return 0
 	}
@@ -242,6 +248,15 @@ func mutantsMain(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// firstFew joins the first n items of list, and says how many more there
+// are.
+func firstFew(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(list[:n], ", "), len(list)-n)
 }
 
 // treeRoot returns the root of the lab's tree the command runs in.
