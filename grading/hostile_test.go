@@ -15,7 +15,6 @@ import (
 
 	"pblab/internal/grader"
 	"pblab/internal/labenv"
-	"pblab/internal/labtree"
 	"pblab/internal/mutants"
 	"pblab/internal/rubric"
 	"pblab/internal/submission"
@@ -85,10 +84,7 @@ func TestHostileSubmissions(t *testing.T) {
 	require.NoError(t, err)
 	for _, c := range hostileCases {
 		t.Run(c.fixture, func(t *testing.T) {
-			student := t.TempDir()
-			require.NoError(t, labtree.Copy(root, student, func(rel string, d fs.DirEntry) bool {
-				return d.Name() == ".git" || rel == "results" || labtree.InstructorsOnly(rel, d)
-			}, nil))
+			student := referenceTree(t, root)
 			applyFixture(t, filepath.Join("testdata", "hostile", c.fixture), student)
 			if c.prepare != nil {
 				c.prepare(t, student)
