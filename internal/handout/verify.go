@@ -54,7 +54,7 @@ func Verify(ctx context.Context, root, dst string, timeout time.Duration, w io.W
 	if err := step("exported API equal to the solution's", func() error { return compareAPI(ctx, root, dst) }); err != nil {
 		return err
 	}
-	if err := step("the student's files pass the grader's checks", func() error { return checkStudentFiles(dst) }); err != nil {
+	if err := step("the skeleton passes the grader's checks", func() error { return checkStudentFiles(dst) }); err != nil {
 		return err
 	}
 	if len(rubric.Tests()) == 0 {
