@@ -26,14 +26,8 @@ var GraderDirs = []string{
 	"internal/handout",
 	"internal/labtree",
 	"internal/mutants",
+	"internal/studentcheck",
 	"internal/submission",
-}
-
-// IsGraderCode reports whether rel (slash-separated, relative to the root)
-// is a Go source file of one of the grader's packages, tests excepted.
-func IsGraderCode(rel string) bool {
-	return slices.Contains(GraderDirs, path.Dir(rel)) &&
-		strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go")
 }
 
 // InstructorsOnly reports whether the file or folder rel (slash-separated,
