@@ -70,16 +70,6 @@ func (c *cluster) waitAck(v viewservice.View, tries int) bool {
 	return false
 }
 
-// requireAck waits for the primary of v to ack v (see waitAck), and fails
-// the test now if it does not within 20 ping intervals.
-func (c *cluster) requireAck(v viewservice.View, r rule) {
-	c.t.Helper()
-	if !c.waitAck(v, 20) {
-		require.FailNow(c.t, r.explain("the primary never acked %+v: it pings with a view's number once it acts in the view, "+
-			"and, with a backup, once the backup holds the state (the view is now %+v)", v, c.view()))
-	}
-}
-
 // requireSettled waits until the view has this primary and backup and its
 // primary has acked it, and fails the test now if that does not happen. On
 // a lossy network the view service may think a live server dead for a

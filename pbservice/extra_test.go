@@ -160,7 +160,7 @@ func TestStateTransferAtomic(t *testing.T) {
 			cycles   = 24
 			nclients = 6
 			burst    = 3 * viewservice.PingInterval // the clients' work around each join
-			pace     = time.Millisecond       // a client's pause between Appends
+			pace     = time.Millisecond             // a client's pause between Appends
 		)
 		c.startPrimary(deadtime)
 
