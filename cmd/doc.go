@@ -2,8 +2,8 @@
 // viewservice and pbservice packages as real processes, talking over TCP
 // (labrpc's ServeTCP and DialTCP), with kill -9 as the crash:
 //
-//	viewd -addr HOST:PORT [-http HOST:PORT]            the view service, and its live page
-//	pbd -addr HOST:PORT -vs HOST:PORT [-unreliable]    one key/value server
+//	viewd -addr HOST:PORT [-http HOST:PORT]                 the view service, and its live page
+//	pbd -addr HOST:PORT -vs HOST:PORT [-unreliable]         one key/value server
 //	pbc -vs HOST:PORT put K V | append K V | get K | view   a clerk, one operation per run
 //
 // docs/real-processes.md walks through a session in three terminals.
