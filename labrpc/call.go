@@ -111,14 +111,10 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 // the zero value, if it is not.
 func (n *Network) warnReplyNotZero(server, svcMeth string, replyv reflect.Value) {
 	if replyv.Kind() == reflect.Pointer && !replyv.IsNil() && !replyv.Elem().IsZero() {
-		n.warnNotZero(server, svcMeth, replyv.Type())
+		n.warnOnce("reply "+replyv.Type().String(),
+			"labrpc: Call(%q, %q): the reply %s is not the zero value: fields the handler leaves at zero keep their old values. "+
+				"Pass a new, empty reply to every Call.", server, svcMeth, replyv.Type())
 	}
-}
-
-func (n *Network) warnNotZero(server, svcMeth string, t reflect.Type) {
-	n.warnOnce("reply "+t.String(),
-		"labrpc: Call(%q, %q): the reply %s is not the zero value: fields the handler leaves at zero keep their old values. "+
-			"Pass a new, empty reply to every Call.", server, svcMeth, t)
 }
 
 // call is one Call on its way through the network.

@@ -154,22 +154,7 @@ func (n *Network) serveRemote(req *wire.Request) wire.Reply {
 	}
 	e := n.remoteCaller(req.From)
 	c := &call{n: n, e: e, p: n.plan(e, req.Server, req.Method, false), server: req.Server, svcMeth: req.Method, rec: n.recording.Load()}
-	p := &c.p
-
-	var m *method
-	var mistake error
-	if p.srv != nil {
-		m, mistake = p.srv.lookup(req.Method)
-	} else if !p.everAdded {
-		mistake = fmt.Errorf("no server called %q was ever added here", req.Server)
-	}
-	var argv reflect.Value
-	if m != nil && mistake == nil {
-		argv = reflect.New(m.argType)
-		if err := m.argCodec.decode(argv, req.Args); err != nil {
-			mistake = fmt.Errorf("the args do not decode as the handler's %s: %v", m.argType, err)
-		}
-	}
+	m, argv, mistake := c.decodeRemote(req)
 	if mistake != nil {
 		c.sent(reflect.Value{}, len(req.Args))
 		n.warnOnce("remote mistake "+req.Server+" "+req.Method+" "+mistake.Error(),
@@ -177,13 +162,18 @@ func (n *Network) serveRemote(req *wire.Request) wire.Reply {
 		c.fail(EventFail, mistake.Error())
 		return wire.Reply{Mistake: mistake.Error()}
 	}
+	if m == nil { // the server crashed: the call fails as any call to it
+		c.sent(reflect.Value{}, len(req.Args))
+		c.deliverRequest(nil, reflect.Value{})
+		return wire.Reply{}
+	}
 	n.warnUnsent(m.argCodec)
 	c.sent(argv.Elem(), len(req.Args))
 
 	if !c.deliverRequest(m, argv) {
 		return wire.Reply{}
 	}
-	replyv, ok, why := n.runHandler(p.srv, m, argv)
+	replyv, ok, why := n.runHandler(c.p.srv, m, argv)
 	if !ok {
 		c.fail(EventFail, why)
 		return wire.Reply{}
@@ -202,6 +192,28 @@ func (n *Network) serveRemote(req *wire.Request) wire.Reply {
 		c.message(EventReply, len(data), replyv.Elem())
 	}
 	return wire.Reply{OK: true, Reply: data}
+}
+
+// decodeRemote finds the handler of req, a call from another process, and
+// decodes the args for it; the error says what the caller got wrong. A
+// server that crashed is no mistake: the call fails as any call to it.
+func (c *call) decodeRemote(req *wire.Request) (*method, reflect.Value, error) {
+	p := &c.p
+	if p.srv == nil {
+		if !p.everAdded {
+			return nil, reflect.Value{}, fmt.Errorf("no server called %q was ever added here", req.Server)
+		}
+		return nil, reflect.Value{}, nil
+	}
+	m, err := p.srv.lookup(req.Method)
+	if err != nil {
+		return nil, reflect.Value{}, err
+	}
+	argv := reflect.New(m.argType)
+	if err := m.argCodec.decode(argv, req.Args); err != nil {
+		return nil, reflect.Value{}, fmt.Errorf("the args do not decode as the handler's %s: %v", m.argType, err)
+	}
+	return m, argv, nil
 }
 
 // remoteCaller returns an end for a caller of another process: it calls

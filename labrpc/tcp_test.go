@@ -142,6 +142,24 @@ func TestTCPCrashAndRestart(t *testing.T) {
 	assert.Equal(t, 1, restarted.Total(), "the restarted process ran the call (%s)", docTCP)
 }
 
+// A server that crashed in a process that still serves is a crash like
+// any other: calls to it from other processes fail, and nothing else does.
+func TestTCPServerCrashed(t *testing.T) {
+	addr := tcptest.FreeAddr(t)
+	server, svc, _ := tcpServerNet(t, addr)
+	end := tcpClientNet(t).MakeEnd("client")
+	require.True(t, end.Call(addr, "Svc.Echo", newArgs(1), &Reply{}), "a call over TCP to a running server must succeed (%s)", docTCP)
+	logs := captureLog(t)
+
+	server.DeleteServer(addr)
+	assert.False(t, end.Call(addr, "Svc.Echo", newArgs(2), &Reply{}), "a call to a crashed server of another process fails (%s)", docFailStop)
+	assert.Equal(t, 1, svc.Total(), "a crashed server's handlers never run (%s)", docFailStop)
+	assert.Empty(t, logs.String(), "a crash is not a mistake: nothing to report (%s)", docTCP)
+
+	addSvc(t, server, addr)
+	assert.True(t, end.Call(addr, "Svc.Echo", newArgs(3), &Reply{}), "a server restarted in the same process is reached again (%s)", docTCP)
+}
+
 // The calling network's faults apply to calls that leave it: a partition
 // or a cut link fails them without sending them, and an unreliable
 // network loses some requests and some replies.
