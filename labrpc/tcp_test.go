@@ -205,6 +205,40 @@ func TestTCPServerFaults(t *testing.T) {
 // every run.
 const lossySeed = "6824"
 
+// With LateRequests, the calling network sends some requests to the other
+// process again, and some lost ones late: handlers run twice, or run for a
+// call that returned false, within LateBound.
+func TestTCPLateRequests(t *testing.T) {
+	t.Setenv("LABRPC_SEED", lossySeed)
+	addr := tcptest.FreeAddr(t)
+	_, svc, _ := tcpServerNet(t, addr)
+	client := tcpClientNet(t)
+	client.Reliable(false)
+	client.LateRequests(true)
+	client.Record(true)
+	end := client.MakeEnd("client")
+	const calls = 100
+	for i := range calls {
+		end.Call(addr, "Svc.Echo", newArgs(i), &Reply{})
+	}
+	time.Sleep(labrpc.LateBound + time.Second)
+
+	sentAgain := map[labrpc.EventKind]int{}
+	for _, e := range client.Journal().Events {
+		sentAgain[e.Kind]++
+	}
+	assert.Positive(t, sentAgain[labrpc.EventDeliverLate], "some lost requests were sent late (%s)", docLate)
+	assert.Positive(t, sentAgain[labrpc.EventDeliverAgain], "some requests were sent a second time (%s)", docLate)
+	twice := 0
+	for i := range calls {
+		if svc.Runs(i) > 1 {
+			twice++
+		}
+		assert.LessOrEqual(t, svc.Runs(i), 2, "a request reaches the handler twice at most (%s)", docLate)
+	}
+	assert.Positive(t, twice, "some requests reached the other process's handler twice (%s)", docLate)
+}
+
 // checkLossy makes 100 calls, each with its own args.N from 100 on,
 // through an unreliable network (which): some fail, most do not, and some
 // of those that fail ran their handler (the reply was lost).
