@@ -28,6 +28,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"pblab/internal/tcptest"
+
+	// The packages the commands are built from, linked into this test
+	// only so that go test runs it again when any of them changes (see
+	// commands).
+	_ "pblab/cmd/internal/cmdline"
+	_ "pblab/pbservice"
+	_ "pblab/viewservice"
 )
 
 const docProcs = "docs/real-processes.md"
@@ -357,9 +364,18 @@ var (
 
 // commands returns the folder holding viewd, pbd and pbc, built from this
 // tree. It skips the test if the go command is not there.
+//
+// go test keeps a passing result until the test binary or a file the test
+// read changes, and a child go build reads the commands' sources behind its
+// back. So the test links the packages the commands use (the imports
+// above) and reads the commands' own files, and a change to the student's
+// code or to a command runs it again.
 func commands(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		if buildErr = readSources(commandNames...); buildErr != nil {
+			return
+		}
 		gobin, err := exec.LookPath("go")
 		if err != nil {
 			skipWhy = "the go command is not on the PATH, so the commands cannot be built: " + err.Error()
@@ -368,7 +384,11 @@ func commands(t *testing.T) string {
 		if binDir, buildErr = os.MkdirTemp("", "pblab-cmd-"); buildErr != nil {
 			return
 		}
-		out, err := exec.Command(gobin, "build", "-o", binDir, "pblab/cmd/viewd", "pblab/cmd/pbd", "pblab/cmd/pbc").CombinedOutput()
+		args := []string{"build", "-o", binDir}
+		for _, name := range commandNames {
+			args = append(args, "pblab/cmd/"+name)
+		}
+		out, err := exec.Command(gobin, args...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -378,6 +398,26 @@ func commands(t *testing.T) string {
 	}
 	require.NoError(t, buildErr, "building the commands")
 	return binDir
+}
+
+// commandNames are the commands, each in the folder of its name.
+var commandNames = []string{"viewd", "pbd", "pbc"}
+
+// readSources reads the Go files of the given folders, so that go test
+// knows the test depends on them.
+func readSources(dirs ...string) error {
+	for _, dir := range dirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if _, err := os.ReadFile(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func TestMain(m *testing.M) {
