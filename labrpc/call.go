@@ -28,6 +28,7 @@ type callPlan struct {
 	srv       *server // nil if the server is unknown or crashed
 	everAdded bool    // a server of that name was added at some point
 	reachable bool    // the request could be delivered when it was sent
+	remote    bool    // the server is in another process, reached over TCP (DialTCP)
 	topology  uint64  // the network's topology count when it was sent
 	fate      faults.Fate
 }
@@ -43,8 +44,11 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 	if n.closed() {
 		runtime.Goexit()
 	}
-	c := &call{n: n, e: e, p: n.plan(e, server, svcMeth), server: server, svcMeth: svcMeth, rec: n.recording.Load()}
+	c := &call{n: n, e: e, p: n.plan(e, server, svcMeth, true), server: server, svcMeth: svcMeth, rec: n.recording.Load()}
 	p := &c.p
+	if p.remote {
+		return c.callRemote(args, reply)
+	}
 
 	// Find the handler, and check that args and reply fit it. A mistake
 	// fails the call at once, and is reported once.
@@ -58,11 +62,7 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 		n.warnOnce("server "+server, "labrpc: Call(%q, %q): no server called %q was ever added", server, svcMeth, server)
 	}
 	replyv := reflect.ValueOf(reply)
-	if replyv.Kind() == reflect.Pointer && !replyv.IsNil() && !replyv.Elem().IsZero() {
-		n.warnOnce("reply "+replyv.Type().String(),
-			"labrpc: Call(%q, %q): the reply %s is not the zero value: fields the handler leaves at zero keep their old values. "+
-				"Pass a new, empty reply to every Call.", server, svcMeth, replyv.Type())
-	}
+	n.warnReplyNotZero(server, svcMeth, replyv)
 
 	// Copy the args now: the caller may change them as soon as we return.
 	src := reflect.Indirect(reflect.ValueOf(args))
@@ -105,6 +105,16 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 		c.message(EventReply, size, replyv.Elem())
 	}
 	return true
+}
+
+// warnReplyNotZero says, once per type, that a reply passed to Call is not
+// the zero value, if it is not.
+func (n *Network) warnReplyNotZero(server, svcMeth string, replyv reflect.Value) {
+	if replyv.Kind() == reflect.Pointer && !replyv.IsNil() && !replyv.Elem().IsZero() {
+		n.warnOnce("reply "+replyv.Type().String(),
+			"labrpc: Call(%q, %q): the reply %s is not the zero value: fields the handler leaves at zero keep their old values. "+
+				"Pass a new, empty reply to every Call.", server, svcMeth, replyv.Type())
+	}
 }
 
 // call is one Call on its way through the network.
@@ -222,18 +232,23 @@ func (c *call) stillReachable() bool {
 	}
 	c.n.mu.Lock()
 	defer c.n.mu.Unlock()
+	if c.p.remote {
+		return c.n.linkUpLocked(c.e, c.server)
+	}
 	return c.n.reachableLocked(c.e, c.server, c.p.srv)
 }
 
 // plan numbers a call, counts it, notes whether it can be delivered, and
-// decides its fate, all under one lock.
-func (n *Network) plan(e *ClientEnd, server, svcMeth string) callPlan {
+// decides its fate, all under one lock. With dial set, a call to a name
+// that has no server here goes to another process if DialTCP is on.
+func (n *Network) plan(e *ClientEnd, server, svcMeth string, dial bool) callPlan {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.totalCount++
 	n.callIDs++
 	srv := n.servers[server]
-	reachable := n.reachableLocked(e, server, srv)
+	remote := srv == nil && dial && n.dialTCP
+	reachable := (srv != nil || remote) && n.linkUpLocked(e, server)
 	fate := n.decideLocked(faults.Call{
 		ID: n.callIDs, From: e.name, To: server, Method: svcMeth,
 		Reliable: n.reliable, LongDelays: n.longDelays, LongReordering: n.longReordering,
@@ -247,18 +262,23 @@ func (n *Network) plan(e *ClientEnd, server, svcMeth string) callPlan {
 		srv:       srv,
 		everAdded: n.counts[server] != nil,
 		reachable: reachable,
+		remote:    remote,
 		topology:  n.topology.Load(),
 		fate:      fate,
 	}
 }
 
 // reachableLocked reports whether a message can pass between e and srv
-// right now: srv still runs under its name, e's name has not crashed since
-// e was made, no partition separates them, and the link from e to the
-// server is not cut.
+// right now: srv still runs under its name, and the link is up.
 func (n *Network) reachableLocked(e *ClientEnd, server string, srv *server) bool {
-	return srv != nil && n.servers[server] == srv &&
-		(e.name == "" || n.epochs[e.name] == e.epoch) &&
+	return srv != nil && n.servers[server] == srv && n.linkUpLocked(e, server)
+}
+
+// linkUpLocked reports whether the link from e to the name server is up
+// right now: e's name has not crashed since e was made, no partition
+// separates the two names, and the link is not cut.
+func (n *Network) linkUpLocked(e *ClientEnd, server string) bool {
+	return (e.name == "" || n.epochs[e.name] == e.epoch) &&
 		n.connectedLocked(e.name, server) &&
 		(len(n.cuts) == 0 || !n.cuts[link{e.name, server}])
 }

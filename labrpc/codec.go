@@ -169,6 +169,39 @@ func (tc *typeCodec) copy(dst, src reflect.Value) (int, error) {
 	return size, nil
 }
 
+// encode returns the encoding of src, a value of tc's type, as a message of
+// its own, type description included, for a call to another process: the
+// receiver decodes it with decode on a type of its own. A src whose encoding
+// is over MaxMessageSize is not encoded: the error is a *tooBigError.
+func (tc *typeCodec) encode(src reflect.Value) ([]byte, error) {
+	if tc.noFields {
+		return nil, nil
+	}
+	if tc.unsendable != nil {
+		return nil, tc.unsendable
+	}
+	var buf copyBuffer
+	if err := gob.NewEncoder(&buf).EncodeValue(src); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decode sets dst, a pointer to a value of tc's type, from data, which
+// encode made in this process or another. Fields are matched by name, as
+// gob does: data of another type decodes if the two share fields. Empty
+// data, from a type with no field gob sends, decodes as the zero value.
+func (tc *typeCodec) decode(dst reflect.Value, data []byte) error {
+	if tc.noFields || len(data) == 0 {
+		dst.Elem().SetZero()
+		return nil
+	}
+	if tc.unsendable != nil {
+		return tc.unsendable
+	}
+	return gob.NewDecoder(bytes.NewReader(data)).DecodeValue(dst)
+}
+
 // newCopier returns a copier that has already sent the type description of
 // t, so that the sizes it reports are those of the values alone.
 func newCopier(t reflect.Type) (*copier, error) {

@@ -170,12 +170,44 @@
 // itself for a partition (its groups, as [][]string) and a link delay (a
 // time.Duration).
 //
+// # Across processes
+//
+// A network can also reach servers of other processes over TCP, carried by
+// the standard library's net/rpc (gob over TCP). A server that other
+// processes call is named by its address, and its process serves it there:
+//
+//	net := labrpc.MakeNetwork()
+//	net.DialTCP(true) // a name with no server here is an address to dial
+//	pb := pbservice.StartServer(net, "127.0.0.1:7000", "127.0.0.1:7001")
+//	stop, err := net.ServeTCP("127.0.0.1:7001") // other processes reach pb there
+//
+// With DialTCP(true), a call to a name with no server on the network is
+// sent to the process listening at that name, over one connection per
+// address, made when first needed and made again after it fails. The
+// contract is the same: Call returns true only if the handler ran and its
+// reply came back, and false when the outcome is unknown. A process that
+// died (kill -9) or stopped serving is a crash: a call to it fails at once,
+// as the connection is refused, and a call in flight fails as soon as its
+// connection closes. A call returns false if it cannot connect within
+// DialTimeout, finish sending within HandlerTimeout (the other process has
+// stopped reading), or get its answer within HandlerTimeout of sending.
+//
+// Faults apply on both sides. The calling network decides every call's
+// fate as for a call in the process (Reliable, LongReordering, partitions,
+// cut links, link delays, late and repeated requests, all by name), and
+// the serving network serves the call as one from an end of the caller's
+// name, with its own faults. The args and the reply travel encoded as for
+// a call in the process, but the types are the two processes' own, and
+// gob matches their fields by name: a call whose args do not fit the
+// handler fails, and both processes say why on their log, once.
+//
 // # Counting
 //
 // GetCount(name) counts the requests delivered to handlers of servers
 // called name, across crashes and restarts (lost requests do not count,
 // requests whose reply was lost do, late and repeated deliveries each
-// count); GetTotalCount counts every call;
+// count, and so do calls from other processes); GetTotalCount counts every
+// call, made here or served for another process;
 // GetTotalBytes adds the encoded size of every request sent and of every
 // reply delivered.
 package labrpc

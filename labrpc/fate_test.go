@@ -43,7 +43,7 @@ func TestSeededFates(t *testing.T) {
 		n.Reliable(reliable)
 		n.LongDelays(longDelays)
 		n.LongReordering(longReordering)
-		p := n.plan(end, server, "fateService.Echo")
+		p := n.plan(end, server, "fateService.Echo", true)
 		f := p.fate
 		fmt.Fprintf(&got, "#%d %q->%q reliable=%v longDelays=%v longReordering=%v reachable=%v: "+
 			"delay=%v dropRequest=%v dropReply=%v hold=%v failAfter=%v\n",
@@ -66,7 +66,7 @@ func planFates(t *testing.T, lateRequests bool) ([]faults.Fate, string) {
 	var fates []faults.Fate
 	var lines strings.Builder
 	for i := range 120 {
-		p := n.plan(ends[i%3], to[i%3], "fateService.Echo")
+		p := n.plan(ends[i%3], to[i%3], "fateService.Echo", true)
 		f := p.fate
 		fates = append(fates, f)
 		fmt.Fprintf(&lines, "#%d %q->%q reachable=%v: delay=%v dropRequest=%v dropReply=%v deliverLate=%v repeat=%v\n",

@@ -75,6 +75,7 @@ type Network struct {
 	topology   atomic.Uint64
 	totalBytes atomic.Int64
 	waiters    sync.Pool // of *waiter
+	clients    tcpClients
 
 	mu             sync.Mutex
 	links          map[link]*mathrand.Rand // the fault stream of each caller-server pair
@@ -84,6 +85,8 @@ type Network struct {
 	longDelays     bool
 	longReordering bool
 	lateRequests   bool
+	dialTCP        bool                     // calls to names with no server here go over TCP
+	listeners      map[*tcpServer]bool      // what ServeTCP serves, until stopped
 	servers        map[string]*server       // running servers by name
 	epochs         map[string]int           // DeleteServer count per name; ends of an older epoch are dead
 	callers        map[string]bool          // names ends were made under
@@ -141,10 +144,10 @@ func envSeed() (int64, bool) {
 func (n *Network) Seed() int64 { return n.seed }
 
 // Cleanup ends the network. Calls in flight return false; later calls end
-// their calling goroutine. It may be called more than once.
+// their calling goroutine. It stops serving other processes (ServeTCP) and
+// closes its connections to them. It may be called more than once.
 func (n *Network) Cleanup() {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	select {
 	case <-n.done:
 	default:
@@ -153,6 +156,13 @@ func (n *Network) Cleanup() {
 	for _, srv := range n.servers {
 		srv.stopLocked()
 	}
+	listeners := n.listeners
+	n.listeners = nil
+	n.mu.Unlock()
+	for l := range listeners {
+		l.stop()
+	}
+	n.clients.closeAll()
 }
 
 func (n *Network) closed() bool {

@@ -1,63 +1,24 @@
 package diagram
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/chromium"
 	"pblab/labrpc"
 )
 
-// chromium returns the path of a Chromium (or Chrome) binary: $PBLAB_CHROMIUM
-// if set, else the first of the usual names on the PATH.
-func chromium() (string, bool) {
-	if p := os.Getenv("PBLAB_CHROMIUM"); p != "" {
-		return p, true
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, true
-		}
-	}
-	return "", false
-}
-
-// headless runs Chromium headless on a local file with the given extra
-// arguments (--dump-dom, --screenshot=...) and returns what it printed on
-// standard output. It uses a fresh profile and turns off everything that
-// would reach for the network.
-func headless(t *testing.T, page string, args ...string) []byte {
+// headless opens the page at path in headless Chromium (file:// plus
+// whatever fragment path carries) and returns what it printed.
+func headless(t *testing.T, path string, args ...string) []byte {
 	t.Helper()
-	bin, ok := chromium()
-	if !ok {
-		t.Skip("Chromium is not installed, so the diagram's browser check cannot run: " +
-			"install Debian's chromium package (apt-get install -y chromium), or set PBLAB_CHROMIUM to a Chromium binary")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	all := append([]string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--user-data-dir=" + t.TempDir(),
-	}, args...)
-	all = append(all, "file://"+page)
-	cmd := exec.CommandContext(ctx, bin, all...)
-	var stderr []byte
-	out, err := cmd.Output()
-	if ee, ok := err.(*exec.ExitError); ok {
-		stderr = ee.Stderr
-	}
-	require.NoError(t, err, "running %s: %s", bin, stderr)
-	return out
+	return chromium.Headless(t, "file://"+path, args...)
 }
 
 // scenarioMarks are the classes of the marks of journalScenario's late and

@@ -31,6 +31,18 @@ func New(group string, topics ...string) *Log {
 	return newLog(os.Stderr, Parse(os.Getenv(EnvVar), group, topics))
 }
 
+// Always returns a log that writes the lines of the given topics to w,
+// whatever PBLAB_DEBUG says: the lab's commands (cmd/viewd, cmd/pbd) log
+// what a person watches them for this way, in the format of the topic
+// logs.
+func Always(w io.Writer, topics ...string) *Log {
+	on := map[string]bool{}
+	for _, t := range topics {
+		on[t] = true
+	}
+	return newLog(w, on)
+}
+
 // newLog returns a log that writes the lines of the topics on to w.
 func newLog(w io.Writer, on map[string]bool) *Log {
 	return &Log{on: on, w: w}
@@ -47,7 +59,16 @@ func (l *Log) Printf(topic, node, format string, args ...any) {
 	if !l.on[topic] {
 		return
 	}
-	line := fmt.Sprintf("%s %-6s %-5s %s\n", time.Now().Format("15:04:05.000000"), node, topic, fmt.Sprintf(format, args...))
+	l.PrintfAt(time.Now(), topic, node, format, args...)
+}
+
+// PrintfAt is Printf for something that happened at the given time, which
+// the line shows instead of the time of printing.
+func (l *Log) PrintfAt(at time.Time, topic, node, format string, args ...any) {
+	if !l.on[topic] {
+		return
+	}
+	line := fmt.Sprintf("%s %-6s %-5s %s\n", at.Format("15:04:05.000000"), node, topic, fmt.Sprintf(format, args...))
 	io.WriteString(l.w, line) // one write per line, so that lines of concurrent goroutines do not mix
 }
 

@@ -41,6 +41,17 @@ func TestPrintf(t *testing.T) {
 		"one line: the time, the node, the topic and the text; the topic that is off prints nothing")
 }
 
+// Always prints its topics whatever PBLAB_DEBUG says, and only them.
+func TestAlways(t *testing.T) {
+	t.Setenv(EnvVar, "")
+	var out strings.Builder
+	l := Always(&out, "view", "role")
+	l.Printf("role", "127.0.0.1:7001", "idle -> backup")
+	l.Printf("ping", "127.0.0.1:7001", "not shown: not one of its topics")
+	assert.Regexp(t, `^\d\d:\d\d:\d\d\.\d{6} 127\.0\.0\.1:7001 role  idle -> backup\n$`, out.String(),
+		"Always prints its own topics, with PBLAB_DEBUG unset, and no other")
+}
+
 // With no topic on, a log reports itself disabled, so that callers skip
 // building a line's arguments.
 func TestEnabled(t *testing.T) {
