@@ -490,3 +490,39 @@ func TestLineProgress(t *testing.T) {
 	assert.Regexp(t, `^\[3/3\] FAIL TestViewFirstPrimary +2\.0s  \(virtual clock froze; re-ran on the wall clock\)  virtual clock froze .*failed$`,
 		lines[3], "a failing run counts the skipped one, and gives its verdict's first line")
 }
+
+// BenchmarkLaunch measures what every run pays for its launcher: the
+// grader started again, its limits (and its sandbox) set up, then an exit
+// where a run would start its test binary.
+func BenchmarkLaunch(b *testing.B) {
+	root, err := labenv.ModuleRoot(".")
+	require.NoError(b, err)
+	for _, sandboxed := range []bool{false, true} {
+		b.Run(fmt.Sprintf("sandbox=%v", sandboxed), func(b *testing.B) {
+			l := launch{CPU: 60, FileSize: maxFileSize, Files: maxFiles, Probe: true}
+			if sandboxed {
+				l.Sandbox, l.ReadOnly, l.Writable = true, []string{root}, []string{b.TempDir()}
+			}
+			for b.Loop() {
+				cmd, err := l.command()
+				require.NoError(b, err)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Skipf("cannot launch here: %v: %s", err, out)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkChecksum measures the check of a test binary before each run.
+func BenchmarkChecksum(b *testing.B) {
+	bin, err := os.Executable()
+	require.NoError(b, err)
+	info, err := os.Stat(bin)
+	require.NoError(b, err)
+	b.SetBytes(info.Size())
+	for b.Loop() {
+		_, err := checksum(bin)
+		require.NoError(b, err)
+	}
+}

@@ -114,8 +114,6 @@ func classify(test string, out []byte, exit exitInfo, lim limits) (Kind, string)
 	case strings.Contains(text, "main bubble goroutine has exited but blocked goroutines remain"):
 		return Leaked, "goroutines left behind: when the test ended, these were still blocked: " + leakedGoroutines(text) +
 			" (Kill must stop every goroutine a server started)" + cutNote(exit)
-	case strings.Contains(text, "race: limit on 8128 simultaneously alive goroutines is exceeded"):
-		return Leaked, "goroutines left behind: more than 8128 alive at once, the race detector's limit (goroutines that never end?)"
 	case strings.Contains(text, "all goroutines are asleep - deadlock!"):
 		return Panicked, "deadlocked: all goroutines are asleep" + panicSite(text)
 	}
@@ -125,10 +123,10 @@ func classify(test string, out []byte, exit exitInfo, lim limits) (Kind, string)
 	if skipped && !failed {
 		return Failed, "failed: the test was skipped" + firstMessage(text, test)
 	}
+	if strings.Contains(text, "race detected during execution of test") || strings.Contains(text, "WARNING: DATA RACE") {
+		return Failed, "failed: data race detected" + raceSite(text) + " (see the log for both stacks)"
+	}
 	if failed {
-		if strings.Contains(text, "race detected during execution of test") || strings.Contains(text, "WARNING: DATA RACE") {
-			return Failed, "failed: data race detected" + raceSite(text) + " (see the log for both stacks)"
-		}
 		if msg := firstMessage(text, test); msg != "" {
 			return Failed, "failed:" + msg
 		}

@@ -182,7 +182,7 @@ func TestMemoryBomb(t *testing.T) {
 // dump is longer than the output cap.
 func TestDumpOverflows(t *testing.T) {
 	never := make(chan struct{})
-	for range 8000 { // the race detector allows 8128
+	for range 8000 {
 		go func() { <-never }()
 	}
 	<-never
