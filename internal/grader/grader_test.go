@@ -226,6 +226,26 @@ func TestDeadline(t *testing.T) {
 	assert.Equal(t, "not run: out of time (the grading's deadline came)", report.Results[1].Verdict)
 }
 
+// Where the sandbox cannot be set up (here: a folder to protect that does
+// not exist; elsewhere, a machine without unprivileged namespaces),
+// grading goes on without it, and the report says so once.
+func TestUnsandboxedGradingGoesOn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a test binary")
+	}
+	report, err := Grade(context.Background(), Options{
+		Root: moduleRoot(t), Tests: caseTests("TestPass"), N: 1, P: 1,
+		Timeout: time.Minute, WallTimeout: time.Minute, MaxOutput: 1 << 20,
+		Protect: []string{filepath.Join(t.TempDir(), "missing")},
+	})
+	require.NoError(t, err)
+	assert.Contains(t, report.Unsandboxed, "missing: no such file or directory", "the report says why there is no sandbox")
+	assert.Equal(t, 1, report.Score, "the test still runs, and passes")
+	var table bytes.Buffer
+	report.PrintTable(&table)
+	assert.Equal(t, 1, strings.Count(table.String(), "Not sandboxed ("), "the table says so once:\n%s", table.String())
+}
+
 // A test binary that changed since it was built is not run.
 func TestTamperedBinary(t *testing.T) {
 	if testing.Short() {
