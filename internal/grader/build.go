@@ -25,6 +25,7 @@ import (
 type build struct {
 	bin   string
 	sum   [sha256.Size]byte // the binary's checksum, taken when it was built
+	stamp fileStamp         // the binary's file as it was built
 	err   string            // "build failed: ..." if the package did not build
 	tests map[string]bool   // the tests the package's test sources define
 }
@@ -81,6 +82,7 @@ func buildPackage(ctx context.Context, opts Options, binDir, pkg string) *build 
 	if _, err := os.Stat(bin); err != nil {
 		return &build{err: fmt.Sprintf("build failed: package %s has no tests", pkg)}
 	}
+	stamp, _ := stampOf(bin)
 	sum, err := checksum(bin)
 	if err != nil {
 		return &build{err: "build failed: " + err.Error()}
@@ -89,7 +91,7 @@ func buildPackage(ctx context.Context, opts Options, binDir, pkg string) *build 
 	if err != nil {
 		return &build{err: "build failed: " + err.Error()}
 	}
-	return &build{bin: bin, sum: sum, tests: tests}
+	return &build{bin: bin, sum: sum, stamp: stamp, tests: tests}
 }
 
 // checksum returns the SHA-256 of the file at path.
@@ -108,8 +110,15 @@ func checksum(path string) ([sha256.Size]byte, error) {
 	return sum, nil
 }
 
-// unchanged reports whether the binary is still the one that was built.
+// unchanged reports whether the binary is still the one that was built:
+// the same file, its size and times as they were, or else its checksum as
+// it was. The stamp spares each run the checksum's cost, and is as sure:
+// the kernel sets a file's change time on every write, and no unprivileged
+// process can set it back.
 func (b *build) unchanged() bool {
+	if stamp, ok := stampOf(b.bin); ok && stamp == b.stamp {
+		return true
+	}
 	sum, err := checksum(b.bin)
 	return err == nil && sum == b.sum
 }

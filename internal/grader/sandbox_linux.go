@@ -47,7 +47,7 @@ func enterSandbox(readOnly, writable []string) error {
 		if err := syscall.Statfs(dir, &st); err != nil {
 			return fmt.Errorf("reading the mount flags of %s: %w", dir, err)
 		}
-		flags := syscall.MS_BIND | syscall.MS_REMOUNT | syscall.MS_RDONLY | lockedFlags(st.Flags)
+		flags := syscall.MS_BIND | syscall.MS_REMOUNT | syscall.MS_RDONLY | lockedFlags(int64(st.Flags))
 		if err := syscall.Mount("", dir, "", uintptr(flags), ""); err != nil {
 			return fmt.Errorf("making %s read-only: %w", dir, err)
 		}
@@ -126,4 +126,20 @@ func descendants(pid int) []int {
 		}
 	}
 	return pids
+}
+
+// A fileStamp identifies a file and the last change to it: its device and
+// inode, size, and modification and change times.
+type fileStamp struct {
+	dev, ino, size int64
+	mtime, ctime   syscall.Timespec
+}
+
+// stampOf returns the stamp of the file at path.
+func stampOf(path string) (fileStamp, bool) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return fileStamp{}, false
+	}
+	return fileStamp{dev: int64(st.Dev), ino: int64(st.Ino), size: st.Size, mtime: st.Mtim, ctime: st.Ctim}, true
 }

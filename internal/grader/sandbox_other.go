@@ -20,3 +20,9 @@ func enterSandbox(_, _ []string) error {
 const canWatchMemory = false
 
 func groupMemory(int) int64 { return 0 }
+
+// A fileStamp would identify a file and the last change to it; without
+// Linux, the grader does not read one, and checks binaries by checksum.
+type fileStamp struct{}
+
+func stampOf(string) (fileStamp, bool) { return fileStamp{}, false }
