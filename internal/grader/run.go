@@ -27,7 +27,9 @@ type RunResult struct {
 	// decided by a run on the wall clock, the frozen run; the other fields
 	// describe the run on the wall clock (or, if there was none, why).
 	Frozen  *RunResult
-	LogPath string  // where the output was saved, if it failed
+	LogPath string // where the output was saved, if it failed
+
+	rerun   bool    // Frozen was run again on the wall clock, and that run is this one
 	reports reports // what the harness reported on the result channel
 }
 
@@ -42,7 +44,7 @@ func (r *RunResult) costly() bool {
 	case TimedOut, Flooded, OverLimit, Tampered, OutOfTime:
 		return true
 	case Stalled:
-		return r.Frozen != nil // frozen, and not run again on the wall clock
+		return r.Frozen != nil && !r.rerun // frozen, and not run again on the wall clock
 	}
 	return false
 }

@@ -188,6 +188,7 @@ func (g *grading) rerunOnWallClock(ctx context.Context, j job) *RunResult {
 		Elapsed: j.frozen.Elapsed + wall.Elapsed,
 		Output:  wall.Output,
 		Frozen:  j.frozen,
+		rerun:   true,
 		reports: wall.reports,
 	}
 	if wall.Kind == Passed {
