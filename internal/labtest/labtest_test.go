@@ -125,6 +125,10 @@ var scenarios = map[string]func(t *testing.T){
 	},
 	// A test that passes without Run.
 	"no-harness": func(t *testing.T) {},
+	// A test skipped inside Run.
+	"skip": func(t *testing.T) {
+		Run(t, func(t *testing.T) { t.Skip("skipped") })
+	},
 	// A goroutine of the test locks a mutex it holds: it waits for ever.
 	"self-deadlock": func(t *testing.T) {
 		Run(t, func(t *testing.T) {
@@ -241,6 +245,7 @@ func TestMainReports(t *testing.T) {
 	}{
 		{"pass", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportPass}, "a test that passed through Run passes"},
 		{"no-harness", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportFail}, "a test that passed without Run does not"},
+		{"skip", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportFail}, "nor does a test skipped in Run"},
 		{"mutex-stall", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStall}, "a frozen clock is reported, and ends the binary"},
 		{"livelock", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStuck, labenv.ReportFail}, "a test at its cap is stuck, then fails"},
 		{"self-deadlock", "1", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStuck, labenv.ReportFail},

@@ -52,8 +52,12 @@ type record struct {
 	done map[string]bool
 }
 
-// complete notes that Run returned normally under the test t.
+// complete notes that Run returned normally under the test t, unless t
+// was skipped: a skipped test did not pass.
 func (r *record) complete(t *testing.T) {
+	if t.Skipped() {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.done[topLevel(t.Name())] = true
