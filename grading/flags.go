@@ -26,6 +26,8 @@ type gradeFlags struct {
 	results    string
 	strict     bool
 	maxOutput  int
+	maxMemory  int
+	deadline   time.Duration
 	quiet      bool
 	allow      []string // -allow-import: packages a student's file may import besides the rubric's
 }
@@ -46,6 +48,8 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 	fs.StringVar(&f.results, "results", "", "keep the logs of failing runs in `DIR` (default ./results/<date-time>)")
 	fs.BoolVar(&f.strict, "strict", false, "exit 1 unless every selected test earned full marks (for CI)")
 	fs.IntVar(&f.maxOutput, "maxoutput", grader.DefaultMaxOutput>>20, "stop a run that prints more than `MB` megabytes")
+	fs.IntVar(&f.maxMemory, "maxmemory", grader.DefaultMaxMemory>>20, "stop a test process that uses more than `MB` megabytes of memory")
+	fs.DurationVar(&f.deadline, "deadline", 0, "stop grading after `DURATION` (build included): the tests not run by then are marked \"not run: out of time\" (default: no deadline)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress output, only the table")
 	fs.Func("allow-import", "also let the student's files import `PKG[,PKG...]` (instructors; repeatable)", func(list string) error {
 		for _, pkg := range strings.Split(list, ",") {
@@ -73,8 +77,11 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 		fs.Usage()
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if f.n < 1 || f.p < 1 || f.maxOutput < 1 {
-		return nil, fmt.Errorf("-n, -p and -maxoutput must be at least 1")
+	if f.n < 1 || f.p < 1 || f.maxOutput < 1 || f.maxMemory < 1 {
+		return nil, fmt.Errorf("-n, -p, -maxoutput and -maxmemory must be at least 1")
+	}
+	if f.deadline < 0 {
+		return nil, fmt.Errorf("-deadline must not be negative")
 	}
 	return f, nil
 }

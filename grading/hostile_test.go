@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,14 +24,21 @@ import (
 // hostileCase is one hostile submission and what grading it must give.
 type hostileCase struct {
 	fixture string   // folder under testdata/hostile
-	tests   []string // "package.TestName": the graded tests to run
+	tests   []string // "package.TestName": the graded tests to run; none for every graded test
 	kind    grader.Kind
-	verdict string // every selected test's verdict contains it
-	full    bool   // the submission must still earn full marks
-	stall   bool   // some test's virtual clock must freeze (and be re-run)
+	kinds   []grader.Kind // other kinds a verdict may have
+	verdict string        // every selected test's verdict contains it
+	full    bool          // the submission must still earn full marks
+	stall   bool          // some test's virtual clock must freeze (and be re-run)
+	noStall bool          // no test's virtual clock may count as frozen
+	passing []string      // tests that must still earn full marks (the fixture does not touch them)
 	notes   []string
 	prepare func(t *testing.T, tree string) // more changes to the student's tree
-	limit   time.Duration                   // grading must end within it
+	// realLimits grades as grading does (race detector, default time
+	// limits, no shorter wait for a frozen clock) instead of with the short
+	// limits of the other cases.
+	realLimits bool
+	limit      time.Duration // grading must end within it
 }
 
 // Two graded tests that drive the view service over RPC, and one Part B
@@ -41,9 +49,12 @@ var (
 	pbTests = []string{"pbservice.TestConcurrentSameUnreliable"}
 )
 
-// hostileTimeout is the time limit of one run in these tests: small, so
-// that the cases that hang end soon.
-const hostileTimeout = 20 * time.Second
+// The short limits of the hostile cases: the time limit of one run, and of
+// a test process's memory; the cases that hang end soon.
+const (
+	hostileTimeout = 20 * time.Second
+	hostileMemory  = 512 << 20
+)
 
 var hostileCases = []hostileCase{
 	{fixture: "does-not-compile", tests: append(append([]string{}, vsTests...), pbTests...), kind: grader.BuildFailed,
@@ -69,7 +80,7 @@ var hostileCases = []hostileCase{
 			}
 			require.NoError(t, os.Remove(filepath.Join(tree, "labrpc", "doc.go")))
 		}},
-	{fixture: "lock-across-sleep", tests: vsTests, kind: grader.Passed, verdict: "passed", full: true, stall: true, limit: 2 * time.Minute},
+	{fixture: "lock-across-sleep", tests: pbTests, kind: grader.Passed, verdict: "passed", full: true, stall: true, limit: 3 * time.Minute},
 	{fixture: "lock-across-rpc", tests: pbTests, kind: grader.Passed, verdict: "passed", full: true, stall: true, limit: 3 * time.Minute},
 }
 
@@ -77,79 +88,105 @@ var hostileCases = []hostileCase{
 // -submission's overlay, and checks its verdicts and time bounds. It builds
 // a tree per case, so it runs only with PBLAB_HOSTILE=1 (CI does).
 func TestHostileSubmissions(t *testing.T) {
+	gradeHostileCases(t, hostileCases)
+}
+
+// gradeHostileCases grades each case as a subtest, if PBLAB_HOSTILE=1.
+func gradeHostileCases(t *testing.T, cases []hostileCase) {
 	if os.Getenv("PBLAB_HOSTILE") != "1" {
 		t.Skip("set PBLAB_HOSTILE=1 to grade the hostile submissions (slow)")
 	}
 	root, err := labenv.ModuleRoot(".")
 	require.NoError(t, err)
-	for _, c := range hostileCases {
-		t.Run(c.fixture, func(t *testing.T) {
-			student := referenceTree(t, root)
-			applyFixture(t, filepath.Join("testdata", "hostile", c.fixture), student)
-			if c.prepare != nil {
-				c.prepare(t, student)
-			}
-			tree := t.TempDir()
-			intake, err := submission.Prepare(student, root, tree, nil)
-			require.NoError(t, err)
-			notes := intake.Notes
-			for _, n := range c.notes {
-				assert.True(t, containsSubstring(notes, n), "a note mentions %q; notes:\n%s", n, strings.Join(notes, "\n"))
-			}
-			if len(c.notes) == 0 {
-				assert.Len(t, notes, 1, "one note: the other files of the submission, ignored")
-			}
-
-			var tests []rubric.Test
-			for _, name := range c.tests {
-				tests = append(tests, gradedTest(name))
-			}
-			start := time.Now()
-			report, err := grader.Grade(context.Background(), grader.Options{
-				Root: tree, Tests: tests, N: 1, P: 2, Race: false,
-				Timeout: hostileTimeout, WallTimeout: hostileTimeout,
-				MaxOutput: 1 << 20, ResultsDir: t.TempDir(),
-				Env:      []string{labenv.StallTimeoutEnv + "=2s"},
-				Rejected: intake.Rejected,
-			})
-			require.NoError(t, err)
-			elapsed := time.Since(start)
-			assert.Less(t, elapsed, c.limit, "grading %s must end within its bounds", c.fixture)
-			stalls := 0
-			for _, r := range report.Results {
-				if strings.HasPrefix(r.Verdict, grader.StallVerdict) {
-					stalls++
-				}
-				if c.kind != grader.Passed || c.full {
-					assert.Equal(t, c.kind, r.Kind, "%s: verdict kind; verdict:\n%s", r.Test.Name, r.Verdict)
-				}
-				assert.Contains(t, r.Verdict, c.verdict, "%s: verdict", r.Test.Name)
-				if c.full {
-					assert.Equal(t, r.Test.Points, r.Score, "%s: full marks; verdict:\n%s", r.Test.Name, r.Verdict)
-				} else {
-					assert.Zero(t, r.Score, "%s: no points; verdict:\n%s", r.Test.Name, r.Verdict)
-				}
-				t.Logf("%s: %s", r.Test.Name, r.Verdict)
-			}
-			// results.json is valid whatever went wrong, and shows the verdicts.
-			// (The grader's own tests check its format in detail.)
-			path := filepath.Join(t.TempDir(), "results.json")
-			require.NoError(t, grader.WriteJSON(path, grader.Gradescope(report, tests, nil)))
-			data, err := os.ReadFile(path)
-			require.NoError(t, err)
-			var res grader.GradescopeResults
-			require.NoError(t, json.Unmarshal(data, &res), "results.json must be valid JSON")
-			assert.Equal(t, report.Score, res.Score, "results.json has the report's score")
-			require.Len(t, res.Tests, len(tests), "results.json lists every graded test")
-			for _, x := range res.Tests {
-				assert.Contains(t, x.Output, c.verdict, "results.json shows the verdict")
-			}
-			if c.stall {
-				assert.NotZero(t, stalls, "the virtual clock of some test must freeze, and the test be re-run on the wall clock")
-			}
-			t.Logf("graded in %s", elapsed.Round(100*time.Millisecond))
-		})
+	for _, c := range cases {
+		t.Run(c.fixture, func(t *testing.T) { gradeHostile(t, root, c) })
 	}
+}
+
+// gradeHostile grades the submission of one case, made from the tree at
+// root, and checks what the case wants.
+func gradeHostile(t *testing.T, root string, c hostileCase) {
+	student := referenceTree(t, root)
+	applyFixture(t, filepath.Join("testdata", "hostile", c.fixture), student)
+	if c.prepare != nil {
+		c.prepare(t, student)
+	}
+	tree := t.TempDir()
+	intake, err := submission.Prepare(student, root, tree, nil)
+	require.NoError(t, err)
+	notes := intake.Notes
+	for _, n := range c.notes {
+		assert.True(t, containsSubstring(notes, n), "a note mentions %q; notes:\n%s", n, strings.Join(notes, "\n"))
+	}
+	if len(c.notes) == 0 {
+		assert.Len(t, notes, 1, "one note: the other files of the submission, ignored")
+	}
+
+	tests := rubric.Tests()
+	if len(c.tests) > 0 {
+		tests = nil
+		for _, name := range c.tests {
+			tests = append(tests, gradedTest(name))
+		}
+	}
+	opts := grader.Options{
+		Root: tree, Tests: tests, N: 1, P: 2, Race: false,
+		Timeout: hostileTimeout, WallTimeout: hostileTimeout,
+		MaxOutput: 1 << 20, MaxMemory: hostileMemory, ResultsDir: t.TempDir(),
+		Env:      []string{labenv.StallTimeoutEnv + "=2s"},
+		Rejected: intake.Rejected,
+	}
+	if c.realLimits {
+		opts.Race, opts.Timeout, opts.WallTimeout = true, grader.DefaultTimeout, grader.DefaultWallTimeout
+		opts.MaxOutput, opts.MaxMemory, opts.Env = grader.DefaultMaxOutput, 0, []string{labenv.StallTimeoutEnv + "="}
+	}
+	start := time.Now()
+	report, err := grader.Grade(context.Background(), opts)
+	require.NoError(t, err)
+	elapsed := time.Since(start)
+	assert.Less(t, elapsed, c.limit, "grading %s must end within its bounds", c.fixture)
+	stalls := 0
+	for _, r := range report.Results {
+		t.Logf("%s: %s", r.Test.Name, r.VerdictLine())
+		if r.Froze() {
+			stalls++
+		}
+		if slices.Contains(c.passing, r.Test.Package+"."+r.Test.Name) {
+			assert.Equal(t, r.Test.Points, r.Score, "%s: the fixture does not touch this test: full marks; verdict:\n%s", r.Test.Name, r.Verdict)
+			continue
+		}
+		if c.kind != grader.Passed || c.full {
+			assert.Contains(t, append([]grader.Kind{c.kind}, c.kinds...), r.Kind, "%s: verdict kind; verdict:\n%s", r.Test.Name, r.Verdict)
+		}
+		assert.Contains(t, r.Verdict, c.verdict, "%s: verdict", r.Test.Name)
+		if c.full {
+			assert.Equal(t, r.Test.Points, r.Score, "%s: full marks; verdict:\n%s", r.Test.Name, r.Verdict)
+		} else {
+			assert.Zero(t, r.Score, "%s: no points; verdict:\n%s", r.Test.Name, r.Verdict)
+		}
+	}
+	// results.json is valid whatever went wrong, and shows the verdicts.
+	// (The grader's own tests check its format in detail.)
+	path := filepath.Join(t.TempDir(), "results.json")
+	require.NoError(t, grader.WriteJSON(path, grader.Gradescope(report, tests, nil)))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var res grader.GradescopeResults
+	require.NoError(t, json.Unmarshal(data, &res), "results.json must be valid JSON")
+	assert.Equal(t, report.Score, res.Score, "results.json has the report's score")
+	require.Len(t, res.Tests, len(tests), "results.json lists every graded test")
+	for i, x := range res.Tests {
+		if r := report.Results[i]; !slices.Contains(c.passing, r.Test.Package+"."+r.Test.Name) {
+			assert.Contains(t, x.Output, c.verdict, "results.json shows the verdict of %s", r.Test.Name)
+		}
+	}
+	if c.stall {
+		assert.NotZero(t, stalls, "the virtual clock of some test must freeze, and the test be re-run on the wall clock")
+	}
+	if c.noStall {
+		assert.Zero(t, stalls, "no test may count as frozen: nothing the submission prints makes a frozen clock")
+	}
+	t.Logf("graded in %s", elapsed.Round(100*time.Millisecond))
 }
 
 // gradedTest returns the rubric's entry for "package.TestName", or an entry

@@ -99,6 +99,10 @@ func gradeMain(args []string) int {
 // runGrading grades as f says and prints the table to w. It returns the
 // tests it meant to grade even when it fails, for results.json.
 func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report, []rubric.Test, error) {
+	var deadline time.Time
+	if f.deadline > 0 {
+		deadline = time.Now().Add(f.deadline)
+	}
 	tests, err := grader.Select(f.part, f.run)
 	if err != nil {
 		return nil, rubric.Tests(), err
@@ -145,8 +149,11 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 		Timeout:     grader.DefaultTimeout,
 		WallTimeout: grader.DefaultWallTimeout,
 		MaxOutput:   f.maxOutput << 20,
+		MaxMemory:   int64(f.maxMemory) << 20,
+		Deadline:    deadline,
 		ResultsDir:  resultsDir,
 		Rejected:    intake.Rejected,
+		Protect:     []string{official},
 	}
 	if f.timeout > 0 {
 		opts.Timeout, opts.WallTimeout = f.timeout, f.timeout

@@ -1,21 +1,35 @@
 // Package grader is the grading engine: it builds the test binaries of the
-// graded packages, runs each graded test in its own process (with a time
-// limit, an output cap, and its whole process group killed when it ends),
-// turns each run's outcome into a verdict, and adds the runs up into a
-// score per test and a report. The report prints as a table
-// (Report.PrintTable) and as Gradescope's results.json (GradescopeResults).
+// graded packages, runs each graded test in its own process, turns each
+// run's outcome into a verdict, and adds the runs up into a score per test
+// and a report. The report prints as a table (Report.PrintTable) and as
+// Gradescope's results.json (GradescopeResults).
 //
-// A test passes only if it passed in every run. A run whose virtual clock
-// froze is run again on the wall clock, and that second run decides, so that
-// correct code is never marked wrong for the clock's sake. Once a run of a
-// test fails in a costly way (it ran into its time limit or flooded its
-// output), the test's later runs are skipped.
+// Nothing the student built runs without limits. The graded tests come
+// from the rubric and the test sources, never from running a binary. Each
+// test process starts through a launcher (the grader itself, started
+// again) that sets its limits of CPU time, file size and open files, and,
+// on Linux where unprivileged namespaces work, a sandbox in which the
+// source tree and the test binaries are read-only. It runs in a private
+// folder and a process group of its own, which is killed at its time
+// limit, at its output cap, or when it uses more memory than it may. A
+// binary is checked against its checksum before each run.
+//
+// A pass counts only when the harness (labtest.Main) reports it on the
+// run's result channel, a pipe no student code can reach; the same channel
+// says when a virtual clock froze. A test passes only if it passed in every
+// run. A run whose virtual clock froze is run again on the wall clock, and
+// that second run decides, so that correct code is never marked wrong for
+// the clock's sake; once such a re-run gets stuck on the wall clock too,
+// the package's other frozen tests are not run again. Once a run of a test
+// fails in a costly way (it ran into its time limit or flooded its
+// output), the test's later runs are skipped. Past the grading's deadline
+// no run starts, and the tests not run say so.
 package grader
 
 import (
 	"context"
-	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -28,6 +42,7 @@ const (
 	DefaultTimeout     = 2 * time.Minute // virtual time: even a long scenario takes seconds
 	DefaultWallTimeout = 4 * time.Minute // on the wall clock, scenarios take their real length
 	DefaultMaxOutput   = 4 << 20         // bytes
+	DefaultMaxMemory   = 1 << 30         // bytes of resident memory
 )
 
 // Options says what to grade and how.
@@ -41,9 +56,12 @@ type Options struct {
 	Timeout     time.Duration // per run, in virtual-time mode
 	WallTimeout time.Duration // per run on the wall clock (Realtime, and stall re-runs)
 	MaxOutput   int           // bytes of output kept per run; past it the run is stopped
+	MaxMemory   int64         // bytes of memory a test process may use; 0 for DefaultMaxMemory
+	Deadline    time.Time     // no run starts after it, and runs still going are stopped; zero for none
 	ResultsDir  string        // where failing runs' logs go; "" keeps none
 	BuildFlags  []string      // extra flags for go test -c (such as -overlay)
 	Env         []string      // extra environment for the tests (KEY=VALUE)
+	Protect     []string      // folders besides Root that the sandbox makes read-only
 	Progress    Progress      // told what grading does as it happens; nil for none
 
 	// Rejected holds, by package, why that package is not built: each of
@@ -89,6 +107,9 @@ type Report struct {
 	Elapsed    time.Duration
 	ResultsDir string   // set if any log was kept there
 	Notes      []string // protected files a submission changed, and the like
+	// Unsandboxed says why the tests ran without a sandbox; "" if they
+	// had one.
+	Unsandboxed string
 }
 
 // Grade builds the packages of opts.Tests once each and runs every test
@@ -100,126 +121,102 @@ func Grade(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Progress == nil {
 		opts.Progress = silent{}
 	}
-	binDir, err := os.MkdirTemp("", "pblab-grading-")
+	if opts.MaxMemory == 0 {
+		opts.MaxMemory = DefaultMaxMemory
+	}
+	tmp, err := os.MkdirTemp("", "pblab-grading-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(binDir)
+	defer os.RemoveAll(tmp)
+	g, err := newGrading(opts, tmp)
+	if err != nil {
+		return nil, err
+	}
 
 	toBuild := opts
 	toBuild.Tests = slices.DeleteFunc(slices.Clone(opts.Tests), func(t rubric.Test) bool { return opts.Rejected[t.Package] != "" })
 	opts.Progress.Building(rubric.Packages(toBuild.Tests))
-	g := &grading{
-		opts:    opts,
-		builds:  buildAll(ctx, toBuild, binDir),
-		results: make([]*TestResult, len(opts.Tests)),
-		stopped: map[int]bool{},
+	binDir := filepath.Join(tmp, "bin")
+	if err := os.Mkdir(binDir, 0o755); err != nil {
+		return nil, err
 	}
-	for i, t := range opts.Tests {
-		g.results[i] = &TestResult{Test: t}
-	}
+	g.builds = buildAll(ctx, toBuild, binDir)
+	g.sandbox, g.unsandboxed = setUpSandbox(opts, binDir, g.workRoot, g.artifacts)
 	jobs := g.plan()
-	opts.Progress.Start(len(jobs))
+	opts.Progress.Start(g.runs)
 	g.runAll(ctx, jobs)
 	opts.Progress.Finish()
+	g.tidy()
 
 	report := summarize(g.results, opts.ResultsDir)
 	report.Elapsed = time.Since(start)
+	report.Unsandboxed = g.unsandboxed
 	return report, ctx.Err()
 }
 
-// A grading is one call of Grade, once its test binaries are built.
+// A grading is one call of Grade.
 type grading struct {
-	opts    Options
-	builds  map[string]*build // by package
-	results []*TestResult     // in the order of opts.Tests
+	opts        Options
+	builds      map[string]*build // by package
+	results     []*TestResult     // in the order of opts.Tests
+	runs        int               // the runs planned, made or not
+	workRoot    string            // where each run gets its private folder
+	artifacts   string            // where tests write artifacts; "" for nowhere kept
+	madeResults bool              // the results folder did not exist before
+	sandbox     *sandbox          // nil if the tests run without one
+	unsandboxed string            // why they do
 
-	mu      sync.Mutex   // guards the Runs of results, and stopped
-	stopped map[int]bool // tests with no more runs to make: a costly failure already
+	mu       sync.Mutex              // guards the Runs of results, stopped and packages
+	stopped  map[int]bool            // tests with no more runs to make: a costly failure already
+	packages map[string]*packageRuns // what the runs of each package have shown
+	queue    *queue
 }
 
-// A job is one run of one test: results[test], iteration iter (from 1).
-type job struct {
-	test, iter int
-}
-
-// plan returns the runs to make, iteration by iteration, each in the
-// order of the tests. A test whose package was rejected or did not build,
-// or that its package's binary lacks, gets its verdict at once, as its only
-// run.
-func (g *grading) plan() []job {
-	var jobs []job
-	for iter := 1; iter <= g.opts.N; iter++ {
-		for i, r := range g.results {
-			b := g.builds[r.Test.Package]
-			switch {
-			case g.opts.Rejected[r.Test.Package] != "":
-				if iter == 1 {
-					r.Runs = append(r.Runs, &RunResult{Kind: BuildFailed, Verdict: g.opts.Rejected[r.Test.Package]})
-				}
-			case b.err != "":
-				if iter == 1 {
-					r.Runs = append(r.Runs, &RunResult{Kind: BuildFailed, Verdict: b.err})
-				}
-			case !b.tests[r.Test.Name]:
-				if iter == 1 {
-					r.Runs = append(r.Runs, &RunResult{Kind: Missing,
-						Verdict: fmt.Sprintf("missing: package %s has no test %s (are its test files the official ones?)", r.Test.Package, r.Test.Name)})
-				}
-			default:
-				jobs = append(jobs, job{i, iter})
-			}
+// newGrading returns the grading of opts, with its folders under tmp.
+func newGrading(opts Options, tmp string) (*grading, error) {
+	g := &grading{
+		opts:     opts,
+		results:  make([]*TestResult, len(opts.Tests)),
+		workRoot: filepath.Join(tmp, "runs"),
+		stopped:  map[int]bool{},
+		packages: map[string]*packageRuns{},
+	}
+	for i, t := range opts.Tests {
+		g.results[i] = &TestResult{Test: t}
+		g.packages[t.Package] = &packageRuns{}
+	}
+	if err := os.Mkdir(g.workRoot, 0o755); err != nil {
+		return nil, err
+	}
+	if opts.ResultsDir != "" {
+		// Diagrams and other files a failing test writes go beside its
+		// log. The folder exists from the start, so that a sandbox can keep
+		// it writable; tidy removes it if no test wrote anything.
+		dir, err := filepath.Abs(filepath.Join(opts.ResultsDir, "artifacts"))
+		if err != nil {
+			return nil, err
 		}
-	}
-	return jobs
-}
-
-// runAll makes the runs of jobs, in order, opts.P at a time, until they are
-// done or ctx is canceled.
-func (g *grading) runAll(ctx context.Context, jobs []job) {
-	queue := make(chan job)
-	var wg sync.WaitGroup
-	for range max(g.opts.P, 1) {
-		wg.Go(func() {
-			for j := range queue {
-				if ctx.Err() == nil {
-					g.run(ctx, j)
-				}
-			}
-		})
-	}
-feed:
-	for _, j := range jobs {
-		select {
-		case queue <- j:
-		case <-ctx.Done():
-			break feed
+		if _, err := os.Stat(opts.ResultsDir); os.IsNotExist(err) {
+			g.madeResults = true
 		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		g.artifacts = dir
 	}
-	close(queue)
-	wg.Wait()
+	return g, nil
 }
 
-// run makes one run of a job's test, unless a costly failure of an earlier
-// run of the same test stopped it, and records the result.
-func (g *grading) run(ctx context.Context, j job) {
-	r := g.results[j.test]
-	g.mu.Lock()
-	skip := g.stopped[j.test]
-	g.mu.Unlock()
-	if skip {
-		g.opts.Progress.Skipped(r.Test.Name)
+// tidy removes the artifact folder, and the results folder if grading made
+// it, when they are empty.
+func (g *grading) tidy() {
+	if g.artifacts == "" {
 		return
 	}
-	g.opts.Progress.Begin(r.Test.Name)
-	res := runTest(ctx, g.opts, g.builds[r.Test.Package], r.Test, j.iter)
-	g.mu.Lock()
-	r.Runs = append(r.Runs, res)
-	if res.costly() {
-		g.stopped[j.test] = true
+	if os.Remove(g.artifacts) == nil && g.madeResults {
+		_ = os.Remove(g.opts.ResultsDir)
 	}
-	g.mu.Unlock()
-	g.opts.Progress.Done(r.Test, j.iter, res)
 }
 
 // summarize turns each test's runs into its verdict and score, and adds

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,17 +16,37 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/labenv"
 	"pblab/internal/rubric"
 )
 
-// TestEngineVerdicts grades testdata/enginemod, a module with one test per
-// way a run can end, and checks each verdict.
+// casesPackage is the package of testdata/cases, one test per way a run
+// can end, from the module's root.
+const casesPackage = "internal/grader/testdata/cases"
+
+// moduleRoot returns the root of the pblab module.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	root, err := labenv.ModuleRoot(".")
+	require.NoError(t, err)
+	return root
+}
+
+// caseTests returns the graded tests of testdata/cases called names, one
+// point each.
+func caseTests(names ...string) []rubric.Test {
+	var tests []rubric.Test
+	for _, name := range names {
+		tests = append(tests, rubric.Test{Part: "A", Package: casesPackage, Name: name, Points: 1})
+	}
+	return tests
+}
+
+// TestEngineVerdicts grades testdata/cases, and checks each verdict.
 func TestEngineVerdicts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a test binary under -race")
 	}
-	root, err := filepath.Abs("testdata/enginemod")
-	require.NoError(t, err)
 	cases := []struct {
 		name   string
 		kind   Kind
@@ -38,30 +59,42 @@ func TestEngineVerdicts(t *testing.T) {
 		{"TestPanicGoroutine", Panicked, "panicked: assignment to entry in nil map", "cases_test.go"},
 		{"TestExit", Exited, "called os.Exit(3)", ""},
 		{"TestExit0", Exited, "called os.Exit(0)", ""},
-		{"TestHang", TimedOut, "timed out after 3s (no progress?)", ""},
+		{"TestHang", TimedOut, "timed out after 10s (no progress?)", ""},
 		{"TestFlood", Flooded, "output flooded (truncated at 1 MB)", ""},
 		{"TestStall", Passed, StallVerdict + "passed", ""},
 		{"TestStallFails", Failed, StallVerdict + "failed:", "the output rule"},
 		{"TestRace", Failed, "failed: data race detected", "TestRace"},
 		{"TestLeak", Leaked, "goroutines left behind", "TestLeak.func1"},
+		{"TestNoHarness", Failed, "failed: no pass was reported", "did not run through labtest.Run"},
+		{"TestForgedPassHangs", TimedOut, "timed out after 10s", ""},
+		{"TestForgedPassExits", Failed, "failed: no pass was reported", ""},
+		{"TestForgedStall", Panicked, "panicked: pblab: STALL: TestForgedStall", ""},
+		{"TestMemoryBomb", OverLimit, "over its memory limit", "more than the 512 MB it may"},
+		{"TestDumpOverflows", TimedOut, "timed out after 10s", ""},
+		{"TestSandbox", Passed, "passed", ""},
 		{"TestNoSuchTest", Missing, "missing:", ""},
 	}
-	var tests []rubric.Test
+	var names []string
 	for _, c := range cases {
-		tests = append(tests, rubric.Test{Part: "A", Package: "cases", Name: c.name, Points: 1})
+		names = append(names, c.name)
 	}
+	tests := caseTests(names...)
 	results := t.TempDir()
 	start := time.Now()
 	report, err := Grade(context.Background(), Options{
-		Root: root, Tests: tests, N: 1, P: 2, Race: true,
-		Timeout: 3 * time.Second, WallTimeout: 3 * time.Second,
-		MaxOutput: 1 << 20, ResultsDir: results,
+		Root: moduleRoot(t), Tests: tests, N: 1, P: 2, Race: true,
+		Timeout: 10 * time.Second, WallTimeout: 10 * time.Second,
+		MaxOutput: 1 << 20, MaxMemory: 512 << 20, ResultsDir: results,
 	})
 	require.NoError(t, err)
-	assert.Less(t, time.Since(start), 90*time.Second, "grading must stay within its bounds")
+	assert.Less(t, time.Since(start), 3*time.Minute, "grading must stay within its bounds")
 	require.Len(t, report.Results, len(cases))
 	for i, c := range cases {
 		r := report.Results[i]
+		if c.name == "TestSandbox" && report.Unsandboxed != "" {
+			t.Logf("not sandboxed (%s): TestSandbox is not checked", report.Unsandboxed)
+			continue
+		}
 		assert.Equal(t, c.kind, r.Kind, "%s: kind (verdict %q)", c.name, r.Verdict)
 		assert.True(t, strings.HasPrefix(r.Verdict, c.prefix), "%s: verdict %q should start with %q", c.name, r.Verdict, c.prefix)
 		assert.Contains(t, r.Verdict, c.has, "%s: verdict", c.name)
@@ -78,7 +111,16 @@ func TestEngineVerdicts(t *testing.T) {
 			assert.LessOrEqual(t, len(log), 1<<20+4096, "%s: the log is capped", c.name)
 		}
 	}
-	assert.Equal(t, 2, report.Score)
+	assert.False(t, resultOf(t, report, "TestForgedStall").Froze(),
+		"a frozen-clock marker in the output is no frozen clock: the test is not run again on the wall clock")
+	if log, err := os.ReadFile(resultOf(t, report, "TestDumpOverflows").LogPath); assert.NoError(t, err) {
+		assert.Contains(t, string(log), "panic: test timed out after 10s", "the log keeps the head of the goroutine dump")
+	}
+	passes := 3
+	if report.Unsandboxed != "" {
+		passes = 2
+	}
+	assert.Equal(t, passes, report.Score)
 
 	// The table names every test and the total.
 	var table bytes.Buffer
@@ -86,13 +128,187 @@ func TestEngineVerdicts(t *testing.T) {
 	for _, c := range cases {
 		assert.Contains(t, table.String(), c.name)
 	}
-	assert.Contains(t, table.String(), "Total: 2/13")
+	assert.Contains(t, table.String(), fmt.Sprintf("Total: %d/%d", passes, len(cases)))
 	assert.Contains(t, table.String(), "Logs of the failing runs: "+results)
 
 	// results.json is valid and follows Gradescope's format.
 	path := filepath.Join(t.TempDir(), "results.json")
 	require.NoError(t, WriteJSON(path, Gradescope(report, tests, nil)))
-	checkGradescopeJSON(t, path, len(cases), 2)
+	checkGradescopeJSON(t, path, len(cases), passes)
+}
+
+// resultOf returns the result of the test called name.
+func resultOf(t *testing.T, report *Report, name string) *TestResult {
+	t.Helper()
+	i := slices.IndexFunc(report.Results, func(r *TestResult) bool { return r.Test.Name == name })
+	require.GreaterOrEqual(t, i, 0, "the report has %s", name)
+	return report.Results[i]
+}
+
+// A package whose initialisation never ends times out in its first run,
+// before its test begins, and its other tests are not run: grading it ends
+// within one time limit.
+func TestInitThatNeverReturns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a test binary")
+	}
+	tests := []rubric.Test{
+		{Part: "A", Package: "internal/grader/testdata/inithang", Name: "TestA", Points: 1},
+		{Part: "A", Package: "internal/grader/testdata/inithang", Name: "TestB", Points: 1},
+	}
+	start := time.Now()
+	report, err := Grade(context.Background(), Options{
+		Root: moduleRoot(t), Tests: tests, N: 1, P: 1,
+		Timeout: 2 * time.Second, WallTimeout: 2 * time.Second, MaxOutput: 1 << 20,
+	})
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), time.Minute, "grading ends within one time limit and its grace")
+	require.Len(t, report.Results, 2)
+	assert.Equal(t, TimedOut, report.Results[0].Kind)
+	assert.Contains(t, report.Results[0].Verdict, "timed out after 2s before the test began: the package's initialisation never ended")
+	assert.Equal(t, TimedOut, report.Results[1].Kind)
+	assert.Contains(t, report.Results[1].Verdict, "not run: the test binary of internal/grader/testdata/inithang never reached its tests: in TestA")
+	assert.Zero(t, report.Score)
+}
+
+// Once a package's first wall-clock re-run of a frozen clock gets stuck
+// there too, its other frozen tests are not run again.
+func TestStuckPackageNotRerun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a test binary")
+	}
+	report, err := Grade(context.Background(), Options{
+		Root: moduleRoot(t), Tests: caseTests("TestDeadlockA", "TestDeadlockB"), N: 1, P: 2,
+		Timeout: 30 * time.Second, WallTimeout: 3 * time.Second, MaxOutput: 1 << 20,
+	})
+	require.NoError(t, err)
+	var rerun, notRerun []string
+	for _, r := range report.Results {
+		assert.Zero(t, r.Score, "%s: a deadlock earns nothing", r.Test.Name)
+		assert.True(t, r.Froze(), "%s: its virtual clock froze", r.Test.Name)
+		switch {
+		case strings.HasPrefix(r.Verdict, StallVerdict):
+			rerun = append(rerun, r.Test.Name)
+			assert.Contains(t, r.Verdict, "timed out after 3s", "%s: the re-run on the wall clock runs into its time limit", r.Test.Name)
+		case strings.HasPrefix(r.Verdict, NotRerunVerdict):
+			notRerun = append(notRerun, r.Test.Name)
+			assert.Contains(t, r.Verdict, "of the same package, got stuck on the wall clock too", "%s: the verdict says why", r.Test.Name)
+		default:
+			t.Errorf("%s: unexpected verdict %q", r.Test.Name, r.Verdict)
+		}
+	}
+	assert.Len(t, rerun, 1, "one test is run again on the wall clock")
+	assert.Len(t, notRerun, 1, "the other waits for it, and is not")
+}
+
+// When the deadline comes, the run in progress is stopped, the runs not
+// made are marked, and the report is still whole.
+func TestDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a test binary")
+	}
+	opts := Options{
+		Root: moduleRoot(t), Tests: caseTests("TestPass"), N: 1, P: 1,
+		Timeout: time.Minute, WallTimeout: time.Minute, MaxOutput: 1 << 20,
+	}
+	_, err := Grade(context.Background(), opts) // warms the build cache
+	require.NoError(t, err)
+
+	opts.Tests = caseTests("TestHang", "TestPass")
+	opts.Deadline = time.Now().Add(20 * time.Second)
+	report, err := Grade(context.Background(), opts)
+	require.NoError(t, err)
+	assert.WithinDuration(t, opts.Deadline, time.Now(), 30*time.Second, "grading ends at its deadline, long before TestHang's time limit")
+	require.Len(t, report.Results, 2)
+	hang, pass := report.Results[0], report.Results[1]
+	assert.Equal(t, OutOfTime, hang.Kind, "verdict %q", hang.Verdict)
+	if len(hang.Runs) > 0 && hang.Runs[0].Elapsed > 0 {
+		assert.Equal(t, "not finished: out of time (the grading's deadline came)", hang.Verdict, "the run in progress is stopped")
+	} else {
+		t.Logf("the build took until the deadline: TestHang never started")
+	}
+	assert.Equal(t, OutOfTime, pass.Kind, "verdict %q", pass.Verdict)
+	assert.Equal(t, "not run: out of time (the grading's deadline came)", pass.Verdict, "the run not made says so")
+	assert.Zero(t, report.Score)
+}
+
+// Where the sandbox cannot be set up (here: a folder to protect that does
+// not exist; elsewhere, a machine without unprivileged namespaces),
+// grading goes on without it, and the report says so once.
+func TestUnsandboxedGradingGoesOn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a test binary")
+	}
+	report, err := Grade(context.Background(), Options{
+		Root: moduleRoot(t), Tests: caseTests("TestPass"), N: 1, P: 1,
+		Timeout: time.Minute, WallTimeout: time.Minute, MaxOutput: 1 << 20,
+		Protect: []string{filepath.Join(t.TempDir(), "missing")},
+	})
+	require.NoError(t, err)
+	assert.Contains(t, report.Unsandboxed, "missing: no such file or directory", "the report says why there is no sandbox")
+	assert.Equal(t, 1, report.Score, "the test still runs, and passes")
+	var table bytes.Buffer
+	report.PrintTable(&table)
+	assert.Equal(t, 1, strings.Count(table.String(), "Not sandboxed ("), "the table says so once:\n%s", table.String())
+}
+
+// A test binary that changed since it was built is not run.
+func TestTamperedBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a test binary")
+	}
+	opts := Options{Root: moduleRoot(t)}
+	b := buildPackage(context.Background(), opts, t.TempDir(), casesPackage)
+	require.Empty(t, b.err)
+	assert.True(t, b.tests["TestPass"], "the tests are read from the sources")
+	assert.False(t, b.tests["TestMain"], "TestMain is no test")
+	assert.True(t, b.unchanged(), "the binary as built is unchanged")
+	now := time.Now()
+	require.NoError(t, os.Chtimes(b.bin, now, now))
+	assert.True(t, b.unchanged(), "a binary whose times changed, but not its contents, is unchanged")
+	f, err := os.OpenFile(b.bin, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("x")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	res := runOnce(context.Background(), runSpec{build: b, pkg: casesPackage, test: "TestPass", timeout: time.Minute, workRoot: t.TempDir()})
+	assert.Equal(t, Tampered, res.Kind)
+	assert.Contains(t, res.Verdict, "the test binary changed since it was built")
+	assert.True(t, res.costly(), "a changed binary is not run again")
+}
+
+// Only a report with the run's token, for the run's test, counts.
+func TestResultChannelReports(t *testing.T) {
+	c, err := newResultChannel("TestX")
+	require.NoError(t, err)
+	defer c.discard()
+	c.note("pass 0123 TestX")
+	c.note(labenv.Report{Verb: labenv.ReportPass, Token: c.token, Test: "TestY"}.String())
+	c.note("--- PASS: TestX (0.00s)")
+	assert.False(t, c.reports.passed, "a pass with another token, of another test, or in go test's words, is no pass")
+	c.note(labenv.Report{Verb: labenv.ReportStart, Token: c.token, Test: "TestX"}.String())
+	c.note(labenv.Report{Verb: labenv.ReportPass, Token: c.token, Test: "TestX"}.String())
+	assert.Equal(t, reports{started: true, passed: true}, c.reports)
+}
+
+// A goroutine dump that overflows the output cap is a crash, not a flood:
+// the verdict is the crash's.
+func TestClassifyDumpOverCap(t *testing.T) {
+	dump := "\ngoroutine 7 [chan receive]:\nmain.f()\n\t/x/f.go:3 +0x1\n"
+	lim := limits{timeout: time.Minute, output: 100}
+	for _, c := range []struct {
+		name string
+		out  string
+		kind Kind
+	}{
+		{"a timeout's dump", "=== RUN   TestX\npanic: test timed out after 1m0s\nrunning tests:\n\tTestX (1m0s)\n" + dump, TimedOut},
+		{"a leak's dump", "=== RUN   TestX\npanic: main bubble goroutine has exited but blocked goroutines remain\n" + dump, Leaked},
+		{"a panic's dump", "=== RUN   TestX\npanic: boom\n" + dump, Panicked},
+		{"printing", "=== RUN   TestX\nx\nx\nx\n", Flooded},
+	} {
+		kind, verdict := classify("TestX", []byte(c.out), exitInfo{code: 2, flooded: true, reports: reports{started: true}}, lim)
+		assert.Equal(t, c.kind, kind, "%s: verdict %q", c.name, verdict)
+	}
 }
 
 // checkGradescopeJSON checks that path holds a valid results.json with n
@@ -193,12 +409,9 @@ func TestGradeStopsAfterCostlyFailure(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a test binary")
 	}
-	root, err := filepath.Abs("testdata/enginemod")
-	require.NoError(t, err)
 	rec := &recorder{}
-	tests := []rubric.Test{{Part: "A", Package: "cases", Name: "TestFlood", Points: 1}}
 	report, err := Grade(context.Background(), Options{
-		Root: root, Tests: tests, N: 3, P: 1,
+		Root: moduleRoot(t), Tests: caseTests("TestFlood"), N: 3, P: 1,
 		Timeout: 30 * time.Second, WallTimeout: 30 * time.Second, MaxOutput: 1 << 20,
 		Progress: rec,
 	})
@@ -208,7 +421,7 @@ func TestGradeStopsAfterCostlyFailure(t *testing.T) {
 	assert.Len(t, r.Runs, 1, "a flooded run stops the test's later runs")
 	assert.Equal(t, Flooded, r.Kind, "the verdict is the flooded run's; verdict %q", r.Verdict)
 	assert.Equal(t, []string{
-		"building cases", "start 3",
+		"building " + casesPackage, "start 3",
 		"begin TestFlood", "done TestFlood run 1: output flooded",
 		"skipped TestFlood", "skipped TestFlood",
 		"finish",
@@ -222,7 +435,7 @@ func TestSummarize(t *testing.T) {
 		return &RunResult{Kind: Failed, Verdict: verdict, Elapsed: 2 * time.Second, LogPath: log}
 	}
 	wallPass := &RunResult{Kind: Passed, Verdict: StallVerdict + "passed", Elapsed: 3 * time.Second,
-		Frozen: &RunResult{Kind: Stalled, Verdict: "virtual clock froze"}}
+		Frozen: &RunResult{Kind: Stalled, Verdict: "virtual clock froze"}, rerun: true}
 	cases := []struct {
 		name    string
 		runs    []*RunResult
@@ -297,7 +510,7 @@ func TestLineProgress(t *testing.T) {
 	p.Done(test, 1, &RunResult{Kind: Passed, Verdict: "passed", Elapsed: 1200 * time.Millisecond})
 	p.Skipped(test.Name)
 	p.Done(test, 3, &RunResult{Kind: Failed, Verdict: StallVerdict + "failed:\n  the rule", Elapsed: 2 * time.Second,
-		Frozen: &RunResult{Kind: Stalled}})
+		Frozen: &RunResult{Kind: Stalled}, rerun: true})
 	p.Finish()
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	require.Len(t, lines, 4, "a line for the build, the start and each run made:\n%s", out.String())
@@ -306,4 +519,40 @@ func TestLineProgress(t *testing.T) {
 	assert.Regexp(t, `^\[1/3\] ok   TestViewFirstPrimary +1\.2s$`, lines[2], "a passing run")
 	assert.Regexp(t, `^\[3/3\] FAIL TestViewFirstPrimary +2\.0s  \(virtual clock froze; re-ran on the wall clock\)  virtual clock froze .*failed$`,
 		lines[3], "a failing run counts the skipped one, and gives its verdict's first line")
+}
+
+// BenchmarkLaunch measures what every run pays for its launcher: the
+// grader started again, its limits (and its sandbox) set up, then an exit
+// where a run would start its test binary.
+func BenchmarkLaunch(b *testing.B) {
+	root, err := labenv.ModuleRoot(".")
+	require.NoError(b, err)
+	for _, sandboxed := range []bool{false, true} {
+		b.Run(fmt.Sprintf("sandbox=%v", sandboxed), func(b *testing.B) {
+			l := launch{CPU: 60, FileSize: maxFileSize, Files: maxFiles, Probe: true}
+			if sandboxed {
+				l.Sandbox, l.ReadOnly, l.Writable = true, []string{root}, []string{b.TempDir()}
+			}
+			for b.Loop() {
+				cmd, err := l.command()
+				require.NoError(b, err)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Skipf("cannot launch here: %v: %s", err, out)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkChecksum measures the check of a test binary before each run.
+func BenchmarkChecksum(b *testing.B) {
+	bin, err := os.Executable()
+	require.NoError(b, err)
+	info, err := os.Stat(bin)
+	require.NoError(b, err)
+	b.SetBytes(info.Size())
+	for b.Loop() {
+		_, err := checksum(bin)
+		require.NoError(b, err)
+	}
 }

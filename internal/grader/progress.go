@@ -87,8 +87,11 @@ func (p *lineProgress) Done(test rubric.Test, iter int, r *RunResult) {
 		status = "FAIL"
 	}
 	fmt.Fprintf(p.w, "[%*d/%d] %s %-40s %6s", len(fmt.Sprint(p.total)), p.count, p.total, status, test.Name, seconds(r.Elapsed))
-	if r.Frozen != nil {
+	switch {
+	case r.Frozen != nil && r.rerun:
 		fmt.Fprint(p.w, "  (virtual clock froze; re-ran on the wall clock)")
+	case r.Frozen != nil:
+		fmt.Fprint(p.w, "  (virtual clock froze; not re-run)")
 	}
 	if !r.Passed() {
 		fmt.Fprintf(p.w, "  %s", firstLine(r.Verdict))

@@ -45,6 +45,9 @@ func (r *Report) PrintTable(w io.Writer) {
 			fmt.Fprintf(w, "  %s\n", n)
 		}
 	}
+	if r.Unsandboxed != "" {
+		fmt.Fprintf(w, "\nNot sandboxed (%s): the tests ran with their limits, but the tree was not read-only to them.\n", r.Unsandboxed)
+	}
 	fmt.Fprintln(w)
 	for _, part := range partsOf(r) {
 		got, of := 0, 0

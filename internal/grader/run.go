@@ -25,84 +25,79 @@ type RunResult struct {
 	Output  []byte // everything the run printed, up to the output cap
 	// Frozen is, for a run whose virtual clock froze and that was then
 	// decided by a run on the wall clock, the frozen run; the other fields
-	// describe the run on the wall clock.
+	// describe the run on the wall clock (or, if there was none, why).
 	Frozen  *RunResult
 	LogPath string // where the output was saved, if it failed
+
+	rerun   bool    // Frozen was run again on the wall clock, and that run is this one
+	reports reports // what the harness reported on the result channel
 }
 
 // Passed reports whether the run passed.
 func (r *RunResult) Passed() bool { return r.Kind == Passed }
 
 // costly reports whether the run failed in a way that cost its whole time
-// limit or flooded its output: the test's later runs are not worth making.
+// limit, flooded its output, or will fail the same way again: the test's
+// later runs are not worth making.
 func (r *RunResult) costly() bool {
-	return r.Kind == TimedOut || r.Kind == Flooded
+	switch r.Kind {
+	case TimedOut, Flooded, OverLimit, Tampered, OutOfTime:
+		return true
+	case Stalled:
+		return r.Frozen != nil && !r.rerun // frozen, and not run again on the wall clock
+	}
+	return false
+}
+
+// stuck reports whether the run got nowhere on the wall clock: it ran into
+// its time limit, or the harness found no progress.
+func (r *RunResult) stuck() bool {
+	return r.Kind == TimedOut || r.reports.stuck
 }
 
 // A runSpec says how to run one graded test once.
 type runSpec struct {
-	bin       string        // the package's compiled test binary
-	dir       string        // the package directory (the test's working directory)
+	build     *build
+	pkg       string        // the package directory, relative to the root
 	test      string        // the test function
 	realtime  bool          // PBLAB_REALTIME=1
 	timeout   time.Duration // the test's time limit
+	deadline  time.Time     // the grading's deadline; zero for none
 	maxOutput int           // bytes of output kept; past it the run is stopped
+	maxMemory int64         // bytes of memory the test process may use
 	env       []string      // extra environment (KEY=VALUE)
+	workRoot  string        // where the run's private folder is made
+	artifacts string        // the folder for the test's artifacts; "" for none
+	sandbox   *sandbox      // nil where the machine has none
 }
 
-// runTest runs one iteration of test. A run whose virtual clock froze is run
-// again on the wall clock, and that second run decides.
-func runTest(ctx context.Context, opts Options, b *build, test rubric.Test, iter int) *RunResult {
-	spec := runSpec{
-		bin:       b.bin,
-		dir:       filepath.Join(opts.Root, test.Package),
+// newRunSpec returns how to run test in the mode opts says.
+func (g *grading) newRunSpec(test rubric.Test) runSpec {
+	s := runSpec{
+		build:     g.builds[test.Package],
+		pkg:       test.Package,
 		test:      test.Name,
-		realtime:  opts.Realtime,
-		timeout:   opts.Timeout,
-		maxOutput: opts.MaxOutput,
-		env:       opts.Env,
+		realtime:  g.opts.Realtime,
+		timeout:   g.opts.Timeout,
+		deadline:  g.opts.Deadline,
+		maxOutput: g.opts.MaxOutput,
+		maxMemory: g.opts.MaxMemory,
+		env:       g.opts.Env,
+		workRoot:  g.workRoot,
+		artifacts: g.artifacts,
+		sandbox:   g.sandbox,
 	}
-	if opts.ResultsDir != "" {
-		// Diagrams and other files a failing test writes go beside its log.
-		if dir, err := filepath.Abs(filepath.Join(opts.ResultsDir, "artifacts")); err == nil {
-			spec.env = append(slices.Clip(spec.env), labenv.ArtifactDirEnv+"="+dir)
-		}
+	if s.realtime {
+		s.timeout = g.opts.WallTimeout
 	}
-	if opts.Realtime {
-		spec.timeout = opts.WallTimeout
-	}
-	res := runOnce(ctx, spec)
-	if res.Kind == Stalled && !opts.Realtime && ctx.Err() == nil {
-		return rerunOnWallClock(ctx, opts, spec, test, iter, res)
-	}
-	if !res.Passed() {
-		res.LogPath = saveLog(opts, test, iter, "", spec, res)
-	}
-	return res
+	return s
 }
 
-// rerunOnWallClock runs again, on the wall clock, the test whose run frozen
-// froze in virtual time. The result is the wall-clock run's, with frozen
-// kept beside it; both runs keep their logs.
-func rerunOnWallClock(ctx context.Context, opts Options, spec runSpec, test rubric.Test, iter int, frozen *RunResult) *RunResult {
-	frozen.LogPath = saveLog(opts, test, iter, "virtual", spec, frozen)
-	spec.realtime = true
-	spec.timeout = opts.WallTimeout
-	wall := runOnce(ctx, spec)
-	res := &RunResult{
-		Kind:    wall.Kind,
-		Verdict: StallVerdict + wall.Verdict,
-		Elapsed: frozen.Elapsed + wall.Elapsed,
-		Output:  wall.Output,
-		Frozen:  frozen,
-	}
-	if wall.Kind == Passed {
-		res.Verdict = StallVerdict + "passed"
-	}
-	if !res.Passed() {
-		res.LogPath = saveLog(opts, test, iter, "wallclock", spec, res)
-	}
-	return res
+// onWallClock returns the spec of the same run on the wall clock.
+func (g *grading) onWallClock(s runSpec) runSpec {
+	s.realtime = true
+	s.timeout = g.opts.WallTimeout
+	return s
 }
 
 // saveLog keeps the output of a failing run under opts.ResultsDir and
@@ -153,69 +148,87 @@ func onOff(b bool) string {
 // print its goroutine dump and exit before it is killed.
 const killGrace = 10 * time.Second
 
+// The limits of a test process besides its time, output and memory.
+const (
+	maxFileSize = 256 << 20 // bytes of one file it writes (a diagram, say)
+	maxFiles    = 1024      // files open at once
+)
+
+// cpuLimit is a test process's limit of CPU time: as much as its time
+// limit, so that a process that keeps every core busy is stopped that many
+// times sooner, and leaves the others their share.
+func cpuLimit(timeout time.Duration) int64 {
+	return int64((timeout + killGrace).Seconds()) + 1
+}
+
 // runOnce runs one test in its own process and classifies the outcome. The
-// test binary runs in a process group of its own, so that on a timeout or an
-// output flood the whole group is killed, whatever it started.
+// process starts through the launcher (its limits, and its sandbox where
+// the machine allows one), in a process group of its own and a private
+// folder; on a timeout, an output flood or too much memory the whole group
+// is killed, whatever it started. A pass counts only if the harness
+// reported it on the run's result channel.
 func runOnce(ctx context.Context, s runSpec) *RunResult {
-	args := []string{
-		"-test.run=^" + s.test + "$",
-		"-test.count=1",
-		"-test.v=test2json",
-		"-test.paniconexit0",
-		"-test.timeout=" + s.timeout.String(),
+	if !s.build.unchanged() {
+		return &RunResult{Kind: Tampered, Verdict: "the test binary changed since it was built: something rewrote it (the runs before this one, most likely)"}
 	}
-	cmd := exec.Command(s.bin, args...)
-	cmd.Dir = s.dir
-	cmd.Env = append(os.Environ(), s.env...)
-	// The race detector sleeps a second at exit by default, to let
-	// goroutines finish their reports; a test that has ended has nothing
-	// left to report, and the second would double grading's time.
-	if gorace := os.Getenv("GORACE"); !strings.Contains(gorace, "atexit_sleep_ms") {
-		cmd.Env = append(cmd.Env, "GORACE="+strings.TrimSpace(gorace+" atexit_sleep_ms=0"))
+	work, err := os.MkdirTemp(s.workRoot, "run-")
+	if err != nil {
+		return &RunResult{Kind: Failed, Verdict: "could not make the run's folder: " + err.Error()}
 	}
-	if s.realtime {
-		cmd.Env = append(cmd.Env, labenv.RealtimeEnv+"=1")
-	} else {
-		cmd.Env = append(cmd.Env, labenv.RealtimeEnv+"=0")
+	defer os.RemoveAll(work)
+	channel, err := newResultChannel(s.test)
+	if err != nil {
+		return &RunResult{Kind: Failed, Verdict: "could not make the result channel: " + err.Error()}
 	}
-	kill := func() { killProcessGroup(cmd) }
-	out := &cappedBuffer{limit: s.maxOutput, onFull: kill}
+	l := launch{
+		Bin: s.build.bin,
+		Args: []string{
+			"-test.run=^" + s.test + "$",
+			"-test.count=1",
+			"-test.v=test2json",
+			"-test.paniconexit0",
+			"-test.timeout=" + s.timeout.String(),
+		},
+		CPU:      cpuLimit(s.timeout),
+		FileSize: maxFileSize,
+		Files:    maxFiles,
+	}
+	if s.sandbox != nil {
+		l.Sandbox, l.ReadOnly, l.Writable = true, s.sandbox.readOnly, []string{work}
+		if s.artifacts != "" {
+			l.Writable = append(l.Writable, s.artifacts)
+		}
+	}
+	cmd, err := l.command()
+	if err != nil {
+		channel.discard()
+		return &RunResult{Kind: Failed, Verdict: "could not start the test binary: " + err.Error()}
+	}
+	cmd.Dir = work
+	cmd.Env = s.environment(work)
+	channel.attach(cmd)
+	out := &cappedBuffer{limit: s.maxOutput, onFull: func() { killProcessGroup(cmd) }}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.WaitDelay = 5 * time.Second
-	setProcessGroup(cmd)
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
+		channel.discard()
 		return &RunResult{Kind: Failed, Verdict: "could not start the test binary: " + err.Error()}
 	}
-	var (
-		mu       sync.Mutex
-		timedOut bool
-		stop     = make(chan struct{})
-	)
-	go func() {
-		timer := time.NewTimer(s.timeout + killGrace)
-		defer timer.Stop()
-		select {
-		case <-timer.C:
-			mu.Lock()
-			timedOut = true
-			mu.Unlock()
-			kill()
-		case <-ctx.Done():
-			kill()
-		case <-stop:
-		}
-	}()
-	err := cmd.Wait()
+	channel.listen()
+	stop := make(chan struct{})
+	watched := make(chan exitInfo, 1)
+	go func() { watched <- s.watch(ctx, cmd, stop) }()
+	err = cmd.Wait()
 	close(stop)
 	// A killed group may leave grandchildren holding the pipe; make sure
 	// none of them outlives the run.
 	killProcessGroup(cmd)
 	elapsed := time.Since(start)
 
-	exit := exitInfo{}
+	exit := <-watched
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
@@ -226,15 +239,87 @@ func runOnce(ctx context.Context, s runSpec) *RunResult {
 		exit.code = -1
 		exit.other = err.Error()
 	}
-	mu.Lock()
-	exit.timedOut = timedOut
-	mu.Unlock()
+	exit.cpu = exit.signaled && cpuTime(cmd) >= float64(l.CPU)-1
 	exit.flooded = out.isFull()
 	exit.canceled = ctx.Err() != nil
+	exit.reports = channel.close(time.Second)
 
 	o := out.Bytes()
-	kind, verdict := classify(s.test, o, exit, s.timeout, s.maxOutput)
-	return &RunResult{Kind: kind, Verdict: verdict, Elapsed: elapsed, Output: o}
+	kind, verdict := classify(s.test, o, exit, limits{timeout: s.timeout, output: s.maxOutput, memory: s.maxMemory, cpu: l.CPU})
+	return &RunResult{Kind: kind, Verdict: verdict, Elapsed: elapsed, Output: o, reports: exit.reports}
+}
+
+// watch stops the run of cmd when it reaches its time limit or the
+// grading's deadline, uses more memory than it may, or grading is
+// canceled, until stop is closed. It returns which of those it saw.
+func (s runSpec) watch(ctx context.Context, cmd *exec.Cmd, stop <-chan struct{}) exitInfo {
+	var exit exitInfo
+	limit := s.timeout + killGrace
+	byDeadline := false
+	if !s.deadline.IsZero() && time.Until(s.deadline) < limit {
+		limit, byDeadline = max(time.Until(s.deadline), 0), true
+	}
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	var poll <-chan time.Time
+	if canWatchMemory && s.maxMemory > 0 {
+		t := time.NewTicker(memoryPoll)
+		defer t.Stop()
+		poll = t.C
+	}
+	for {
+		select {
+		case <-stop:
+			return exit
+		case <-ctx.Done():
+			killProcessGroup(cmd)
+			return exit
+		case <-timer.C:
+			exit.timedOut, exit.outOfTime = !byDeadline, byDeadline
+			killProcessGroup(cmd)
+			return exit
+		case <-poll:
+			if used := groupMemory(cmd.Process.Pid); used > s.maxMemory {
+				exit.memory = used
+				killProcessGroup(cmd)
+				return exit
+			}
+		}
+	}
+}
+
+// memoryPoll is how often the grader looks at a test process's memory.
+const memoryPoll = 100 * time.Millisecond
+
+// environment returns the environment of a run whose private folder is
+// work: the grader's, with its folder as HOME and TMPDIR, the time mode,
+// the package (for the replay commands a failing test prints), and where
+// artifacts go.
+func (s runSpec) environment(work string) []string {
+	env := append(os.Environ(), s.env...)
+	// The race detector sleeps a second at exit by default, to let
+	// goroutines finish their reports; a test that has ended has nothing
+	// left to report, and the second would double grading's time.
+	if gorace := os.Getenv("GORACE"); !strings.Contains(gorace, "atexit_sleep_ms") {
+		env = append(env, "GORACE="+strings.TrimSpace(gorace+" atexit_sleep_ms=0"))
+	}
+	mode := "0"
+	if s.realtime {
+		mode = "1"
+	}
+	env = append(env, labenv.RealtimeEnv+"="+mode, "HOME="+work, "TMPDIR="+work, labenv.PackageEnv+"=./"+s.pkg)
+	if s.artifacts != "" {
+		env = append(env, labenv.ArtifactDirEnv+"="+s.artifacts)
+	}
+	return env
+}
+
+// cpuTime returns the CPU time, in seconds, a finished process used.
+func cpuTime(cmd *exec.Cmd) float64 {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	return (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 }
 
 // cappedBuffer keeps the first limit bytes written to it. Past the limit it

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"pblab/internal/labenv"
 )
 
 // A Kind is the class of a run's outcome.
@@ -16,7 +14,7 @@ type Kind int
 // The kinds of outcome.
 const (
 	Passed      Kind = iota
-	Failed           // the test reported failure
+	Failed           // the test reported failure, or no pass came
 	BuildFailed      // the package did not build
 	Missing          // the test does not exist
 	Panicked         // the binary panicked
@@ -25,6 +23,9 @@ const (
 	Exited           // the code called os.Exit
 	Flooded          // the output went past its cap
 	Leaked           // goroutines were left behind
+	OverLimit        // the process used more memory or CPU time than it may
+	Tampered         // the test binary changed after it was built
+	OutOfTime        // the grading's deadline came first
 )
 
 var kindNames = map[Kind]string{
@@ -32,64 +33,100 @@ var kindNames = map[Kind]string{
 	Missing: "missing", Panicked: "panicked", TimedOut: "timed out",
 	Stalled: "virtual clock froze", Exited: "called os.Exit",
 	Flooded: "output flooded", Leaked: "goroutines left behind",
+	OverLimit: "over its limits", Tampered: "test binary changed",
+	OutOfTime: "out of time",
 }
 
 func (k Kind) String() string { return kindNames[k] }
 
 // exitInfo is how a test process ended.
 type exitInfo struct {
-	code     int    // exit status; -1 if killed by a signal or never ran
-	signaled bool   // killed by a signal
-	other    string // an error other than an exit status
-	timedOut bool   // the grader killed it at its time limit
-	flooded  bool   // the grader stopped it for printing too much
-	canceled bool   // grading was interrupted
+	code      int     // exit status; -1 if killed by a signal or never ran
+	signaled  bool    // killed by a signal
+	other     string  // an error other than an exit status
+	timedOut  bool    // the grader killed it at its time limit
+	outOfTime bool    // the grader killed it at the grading's deadline
+	memory    int64   // if not 0: the grader killed it for using this many bytes of memory
+	cpu       bool    // the kernel killed it at its limit of CPU time
+	flooded   bool    // the grader stopped it for printing too much
+	canceled  bool    // grading was interrupted
+	reports   reports // what the harness reported on the result channel
 }
+
+// limits are the limits a run had, for its verdict.
+type limits struct {
+	timeout time.Duration
+	output  int   // bytes
+	memory  int64 // bytes
+	cpu     int64 // seconds
+}
+
+// frozenVerdict starts the verdict of a test whose virtual clock froze.
+const frozenVerdict = "virtual clock froze (lock held across a sleep or RPC, or a busy loop)"
 
 // StallVerdict is the prefix of the verdict of a test whose virtual clock
 // froze; the result of the re-run on the wall clock follows it.
-const StallVerdict = "virtual clock froze (lock held across a sleep or RPC, or a busy loop) — re-ran on the wall clock: "
+const StallVerdict = frozenVerdict + " — re-ran on the wall clock: "
+
+// NotRerunVerdict is the prefix of the verdict of a test whose virtual
+// clock froze, and that was not run again on the wall clock; why follows.
+const NotRerunVerdict = frozenVerdict + " — not re-run on the wall clock: "
 
 // classify turns the output of one run of test, framed by
-// -test.v=test2json, and the way its process ended, into a verdict.
-func classify(test string, out []byte, exit exitInfo, timeout time.Duration, maxOutput int) (Kind, string) {
+// -test.v=test2json, the way its process ended and what the harness
+// reported, into a verdict. Only the harness's report makes a pass, and
+// only its report makes a frozen clock: what the test printed serves only
+// to explain a failure.
+func classify(test string, out []byte, exit exitInfo, lim limits) (Kind, string) {
 	text := string(cleanOutput(out))
 	ran := hasFrameLine(out, "=== RUN   "+test)
-	passed := hasFrameLine(out, "--- PASS: "+test+" (")
 	failed := hasFrameLine(out, "--- FAIL: "+test+" (")
 	skipped := hasFrameLine(out, "--- SKIP: "+test+" (")
+	passed := exit.reports.passed && !exit.reports.failed
 
 	switch {
 	case exit.canceled:
 		return Failed, "not finished: grading was interrupted"
-	case exit.flooded:
-		return Flooded, fmt.Sprintf("output flooded (truncated at %s): the test printed more than that; look for a print in a loop", sizeString(maxOutput))
+	case exit.outOfTime:
+		return OutOfTime, "not finished: out of time (the grading's deadline came)"
+	case exit.memory > 0:
+		return OverLimit, fmt.Sprintf("over its memory limit: the test process used %s, more than the %s it may (memory that is never let go?)",
+			sizeString(exit.memory), sizeString(lim.memory))
+	case exit.cpu:
+		return OverLimit, fmt.Sprintf("over its CPU limit: the test process used %ds of CPU time (goroutines that never stop running?)", lim.cpu)
 	case exit.timedOut || strings.Contains(text, "panic: test timed out after"):
-		return TimedOut, fmt.Sprintf("timed out after %s (no progress?)%s", durationString(timeout), runningHint(text))
-	case strings.Contains(text, labenv.StallMarker):
+		if !exit.reports.started {
+			return TimedOut, fmt.Sprintf("timed out after %s before the test began: the package's initialisation never ended", durationString(lim.timeout))
+		}
+		return TimedOut, fmt.Sprintf("timed out after %s (no progress?)%s", durationString(lim.timeout), runningHint(text))
+	case exit.reports.stalled:
 		return Stalled, "virtual clock froze"
-	case ran && passed && !failed && exit.code == 0 && exit.other == "":
+	case exit.flooded && !crashBegan(text):
+		return Flooded, fmt.Sprintf("output flooded (truncated at %s): the test printed more than that; look for a print in a loop", sizeString(int64(lim.output)))
+	case passed && exit.code == 0 && exit.other == "":
 		return Passed, "passed"
-	case !ran && exit.code == 0 && exit.other == "":
-		return Missing, fmt.Sprintf("missing: the test binary has no test %s", test)
+	case exit.code == launchFailed || exit.code == execFailed:
+		if line := launcherLine(text); line != "" {
+			return Failed, "the grader could not start the test: " + line
+		}
 	case strings.Contains(text, "unexpected call to os.Exit(0) during test"):
 		return Exited, "called os.Exit(0) during the test (a server must never end the program)"
 	case strings.Contains(text, "main bubble goroutine has exited but blocked goroutines remain"):
 		return Leaked, "goroutines left behind: when the test ended, these were still blocked: " + leakedGoroutines(text) +
-			" (Kill must stop every goroutine a server started)"
+			" (Kill must stop every goroutine a server started)" + cutNote(exit)
 	case strings.Contains(text, "all goroutines are asleep - deadlock!"):
 		return Panicked, "deadlocked: all goroutines are asleep" + panicSite(text)
 	}
-	if p := panicLine(text); p != "" && !passed {
-		return Panicked, "panicked: " + p + panicSite(text)
+	if p := panicLine(text); p != "" {
+		return Panicked, "panicked: " + p + panicSite(text) + cutNote(exit)
 	}
 	if skipped && !failed {
 		return Failed, "failed: the test was skipped" + firstMessage(text, test)
 	}
-	if failed || (passed && exit.code != 0) {
-		if strings.Contains(text, "race detected during execution of test") || strings.Contains(text, "WARNING: DATA RACE") {
-			return Failed, "failed: data race detected" + raceSite(text) + " (see the log for both stacks)"
-		}
+	if strings.Contains(text, "race detected during execution of test") || strings.Contains(text, "WARNING: DATA RACE") {
+		return Failed, "failed: data race detected" + raceSite(text) + " (see the log for both stacks)"
+	}
+	if failed {
 		if msg := firstMessage(text, test); msg != "" {
 			return Failed, "failed:" + msg
 		}
@@ -101,10 +138,58 @@ func classify(test string, out []byte, exit exitInfo, timeout time.Duration, max
 	if exit.other != "" {
 		return Failed, "failed: " + exit.other
 	}
-	if ran {
+	if exit.code == 0 {
+		// The process ended well, but the harness reported no pass: the
+		// test did not run through it, or something ended the process
+		// before the harness could report.
+		return Failed, "failed: no pass was reported by the test harness (whatever the test printed): " + missingPassHint(exit.reports)
+	}
+	if ran && exit.reports.started {
 		return Exited, fmt.Sprintf("called os.Exit(%d): the test process ended in the middle of the test", exit.code)
 	}
 	return Failed, fmt.Sprintf("failed before the test started (exit status %d)%s", exit.code, excerpt(text, 3))
+}
+
+// missingPassHint says why a process that ended with status 0 reported no
+// pass.
+func missingPassHint(r reports) string {
+	switch {
+	case !r.started:
+		return "the test binary never reached its tests (is its TestMain labtest.Main?)"
+	case r.failed:
+		return "the test did not run through labtest.Run"
+	}
+	return "the process ended before the test did"
+}
+
+// crashBegan reports whether the output kept before the cap holds the start
+// of a crash's goroutine dump (a panic, a fatal error, a timeout): then the
+// overflow was the dump, not the test's own printing.
+func crashBegan(text string) bool {
+	for _, start := range []string{"\npanic: ", "\nfatal error: "} {
+		if _, after, ok := strings.Cut(text, start); ok && strings.Contains(after, "\ngoroutine ") {
+			return true
+		}
+	}
+	return false
+}
+
+// cutNote notes that a dump was cut at the output cap.
+func cutNote(exit exitInfo) string {
+	if exit.flooded {
+		return " (the goroutine dump was cut at the output cap; the log keeps its head)"
+	}
+	return ""
+}
+
+// launcherLine returns the launcher's message, if the output has one.
+func launcherLine(text string) string {
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(line, launcherName+": ") {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
 }
 
 // hasFrameLine reports whether out has a test-framework line (marked by
@@ -345,11 +430,13 @@ func shortPath(p string) string {
 	return strings.Join(parts, "/")
 }
 
-func sizeString(n int) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MB", n>>20)
-	}
-	if n >= 1<<10 && n%(1<<10) == 0 {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10 && n%(1<<10) == 0:
 		return fmt.Sprintf("%d KB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)

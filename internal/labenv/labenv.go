@@ -29,6 +29,10 @@ const (
 	TraceEnv = "PBLAB_TRACE"
 	// TraceEventsEnv sets how many journal events a diagram keeps.
 	TraceEventsEnv = "PBLAB_TRACE_EVENTS"
+	// PackageEnv names the test's package as go test takes it
+	// ("./pbservice"), for a test binary the grader runs outside its
+	// package's folder; the replay commands a failing test prints use it.
+	PackageEnv = "PBLAB_PACKAGE"
 )
 
 // DefaultStallTimeout is how long, in real time, a test's virtual clock may

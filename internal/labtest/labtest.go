@@ -7,8 +7,11 @@
 //     is blocked on a channel, a sleep or a timer. A goroutine waiting for a
 //     sync.Mutex that another holds across a sleep or an RPC, or a goroutine
 //     that loops without ever blocking, stops it for good. A watchdog outside
-//     the test sees the clock stand still for labenv.StallTimeout of real
-//     time and ends the run, naming the goroutines involved;
+//     the test sees the clock stand still and ends the run, naming the
+//     goroutines involved: after a couple of seconds of real time when no
+//     goroutine of the test can run and one waits for a lock (the clock can
+//     never move again), after labenv.StallTimeout otherwise (a busy loop
+//     may yet end);
 //   - no progress: a livelock (clerks retrying forever) lets virtual time run
 //     without bound. Each test has a cap on its virtual duration (MaxVirtual);
 //     past it, the test fails with "no progress" and its networks are
@@ -22,6 +25,9 @@
 // replays it, and writes the message diagram of each of its networks
 // (internal/diagram); Describe tells the diagram what a network's messages
 // mean.
+//
+// A package whose tests the grader runs has Main as its TestMain: it
+// reports each test's outcome on the grader's result channel.
 package labtest
 
 import (
@@ -72,6 +78,7 @@ func MaxVirtual(d time.Duration) Option { return func(o *options) { o.maxVirtual
 type run struct {
 	t         *testing.T
 	realtime  bool
+	bubble    string // the synctest bubble of the test, "" on the wall clock
 	mu        sync.Mutex
 	networks  []network // in the order NewNetwork made them
 	teardowns []func()
@@ -106,12 +113,17 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 	}
 	if labenv.Realtime() {
 		runRealtime(t, body, o)
+	} else if skipped := runVirtual(t, body, o); skipped {
+		// The bubble's test was skipped, which passes t: the grader
+		// must not count it as a pass.
 		return
 	}
-	runVirtual(t, body, o)
+	results.complete(t)
 }
 
-func runVirtual(t *testing.T, body func(t *testing.T), o options) {
+// runVirtual runs body in a bubble, and reports whether the bubble's test
+// was skipped.
+func runVirtual(t *testing.T, body func(t *testing.T), o options) (skipped bool) {
 	var clock atomic.Int64 // the bubble's time, published by its heartbeat; 0 until it starts
 	var current atomic.Pointer[run]
 	finished := make(chan struct{})
@@ -119,7 +131,8 @@ func runVirtual(t *testing.T, body func(t *testing.T), o options) {
 	defer close(finished)
 
 	synctest.Test(t, func(t *testing.T) {
-		r := &run{t: t}
+		defer func() { skipped = t.Skipped() }()
+		r := &run{t: t, bubble: currentBubble()}
 		current.Store(r)
 		runs.Store(t, r)
 		defer runs.Delete(t)
@@ -165,6 +178,7 @@ func runVirtual(t *testing.T, body func(t *testing.T), o options) {
 		body(t)
 		returned = true
 	})
+	return skipped
 }
 
 func runRealtime(t *testing.T, body func(t *testing.T), o options) {
@@ -251,6 +265,11 @@ func (r *run) finish(settled func() bool) {
 	failed := r.t.Failed()
 	if !done {
 		failed = true
+		if r.realtime && waitingForLock() {
+			// A goroutine still waits for a lock: a deadlock, which the
+			// same test would hit again on any clock.
+			results.report(r.t.Name(), labenv.ReportStuck)
+		}
 		r.t.Errorf("goroutines of the test are still running %v after it ended (listed below).\n"+
 			"Every goroutine a test or a server starts must end by the end of the test: Kill must stop\n"+
 			"a server's goroutines (tickers select on a done channel), and loops in the test must end.\n"+
@@ -270,6 +289,7 @@ func (r *run) abort(limit time.Duration, kind string) {
 	if r.aborted.Swap(true) {
 		return
 	}
+	results.report(r.t.Name(), labenv.ReportStuck)
 	r.t.Errorf("no progress: the test was still running after %v of %s time, its cap.\n"+
 		"Something is retrying forever (a livelock) or waiting for something that never comes.\n"+
 		"Goroutines of the test:\n%s", limit, kind, testStacks(!r.realtime))
@@ -286,6 +306,7 @@ func (r *run) abort(limit time.Duration, kind string) {
 // the body did: something in it waits for what can never come, and nothing
 // else could end it before go test's own timeout.
 func (r *run) giveUp(what string) {
+	results.report(r.t.Name(), labenv.ReportStuck)
 	fmt.Fprintf(os.Stderr, "\npblab: %s: no progress: %s, although its networks\n"+
 		"were cleaned up. Something waits for what can never come (a channel nobody sends on, a\n"+
 		"WaitGroup that is never done, a Kill that waits for a goroutine that never ends).\n"+
@@ -373,8 +394,12 @@ func replayCommand(test string, seed int64) string {
 }
 
 // packageDir is the test's package directory relative to the module root,
-// as go test's argument ("./pbservice").
+// as go test's argument ("./pbservice"): $PBLAB_PACKAGE when the grader
+// runs the test outside its folder, or else the working directory's.
 func packageDir() string {
+	if dir := os.Getenv(labenv.PackageEnv); dir != "" {
+		return dir
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return "."

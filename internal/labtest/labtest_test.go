@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -108,6 +110,38 @@ var scenarios = map[string]func(t *testing.T){
 			wg.Wait()
 		}, MaxVirtual(time.Second))
 	},
+	// A goroutine spins without ever blocking: the clock stands still,
+	// but the spinner might yet stop.
+	"busy-loop": func(t *testing.T) {
+		Run(t, func(t *testing.T) {
+			for spin := true; spin; {
+				spin = time.Now().Year() > 0
+			}
+		})
+	},
+	// A test that passes through Run.
+	"pass": func(t *testing.T) {
+		Run(t, func(t *testing.T) {})
+	},
+	// A test that passes without Run.
+	"no-harness": func(t *testing.T) {},
+	// A test skipped inside Run.
+	"skip": func(t *testing.T) {
+		Run(t, func(t *testing.T) { t.Skip("skipped") })
+	},
+	// A goroutine of the test locks a mutex it holds: it waits for ever.
+	"self-deadlock": func(t *testing.T) {
+		Run(t, func(t *testing.T) {
+			var mu sync.Mutex
+			locked := make(chan struct{})
+			go func() {
+				mu.Lock()
+				close(locked)
+				mu.Lock()
+			}()
+			<-locked
+		})
+	},
 	// A goroutine of the test outlives it.
 	"leak": func(t *testing.T) {
 		Run(t, func(t *testing.T) {
@@ -133,6 +167,10 @@ type LoopReply struct{ N int }
 
 func (*Looper) Refuse(args *LoopArgs, reply *LoopReply) error { return errors.New("refused") }
 
+// TestMain runs the harness's own tests through Main, as every graded
+// package's do.
+func TestMain(m *testing.M) { Main(m) }
+
 // TestScenario runs one scenario, in a child process only.
 func TestScenario(t *testing.T) {
 	name := os.Getenv(scenarioEnv)
@@ -156,10 +194,72 @@ func runScenario(t *testing.T, name string, env ...string) (string, bool) {
 	return string(out), err == nil
 }
 
+// runScenarioReporting runs a scenario in a child process as the grader
+// does, with a result channel, and returns the reports that came on it.
+func runScenarioReporting(t *testing.T, name string, env ...string) []labenv.Report {
+	t.Helper()
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestScenario$", "-test.count=1")
+	cmd.Env = append(os.Environ(), scenarioEnv+"="+name, labenv.ArtifactDirEnv+"="+t.TempDir(), "PBLAB_REALTIME=",
+		labenv.ReportFDEnv+"=3", labenv.ReportTokenEnv+"=5eed")
+	cmd.Env = append(cmd.Env, env...)
+	cmd.ExtraFiles = []*os.File{w}
+	require.NoError(t, cmd.Start())
+	w.Close()
+	data, err := io.ReadAll(r)
+	require.NoError(t, err)
+	_ = cmd.Wait()
+	require.NoError(t, ctx.Err(), "the scenario %q must end by itself", name)
+	var reports []labenv.Report
+	for line := range strings.Lines(string(data)) {
+		rep, ok := labenv.ParseReport(line)
+		require.True(t, ok, "the channel carries only reports: %q", line)
+		assert.Equal(t, "5eed", rep.Token, "a report carries the run's token")
+		assert.Equal(t, "TestScenario", rep.Test, "a report names the test -test.run selects")
+		reports = append(reports, rep)
+	}
+	return reports
+}
+
+// verbs returns the verbs of reports, in order.
+func verbs(reports []labenv.Report) []labenv.ReportVerb {
+	var v []labenv.ReportVerb
+	for _, r := range reports {
+		v = append(v, r.Verb)
+	}
+	return v
+}
+
+// Main reports on the grader's result channel: a pass only for a test that
+// passed through Run, a frozen clock and a test with no progress as they
+// happen.
+func TestMainReports(t *testing.T) {
+	for _, c := range []struct {
+		scenario, realtime string
+		want               []labenv.ReportVerb
+		why                string
+	}{
+		{"pass", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportPass}, "a test that passed through Run passes"},
+		{"no-harness", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportFail}, "a test that passed without Run does not"},
+		{"skip", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportFail}, "nor does a test skipped in Run"},
+		{"mutex-stall", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStall}, "a frozen clock is reported, and ends the binary"},
+		{"livelock", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStuck, labenv.ReportFail}, "a test at its cap is stuck, then fails"},
+		{"self-deadlock", "1", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStuck, labenv.ReportFail},
+			"on the wall clock, a goroutine still waiting for a lock after the test is stuck"},
+	} {
+		got := verbs(runScenarioReporting(t, c.scenario, labenv.RealtimeEnv+"="+c.realtime))
+		assert.Equal(t, c.want, got, "%s: %s", c.scenario, c.why)
+	}
+}
+
 // A sync.Mutex held across a sleep while another goroutine waits for it
 // freezes the virtual clock. The watchdog must end the run within
-// PBLAB_STALL_TIMEOUT, with the marker the grader looks for, the
-// explanation, and the goroutine stuck in sync.Mutex.Lock.
+// PBLAB_STALL_TIMEOUT, with the marker, the explanation, and the goroutine
+// stuck in sync.Mutex.Lock.
 func TestWatchdogFrozenClock(t *testing.T) {
 	start := time.Now()
 	out, passed := runScenario(t, "mutex-stall", "PBLAB_STALL_TIMEOUT=2s")
@@ -178,6 +278,25 @@ func TestWatchdogFrozenClock(t *testing.T) {
 	page, err := os.ReadFile(paths[1])
 	require.NoError(t, err, "the diagram of a frozen test is written")
 	assert.Contains(t, string(page), `{"name":"vs","role":"viewservice"}`, "the diagram of a frozen test is drawn as any other")
+}
+
+// When no goroutine of the test can run and one waits for a lock, the clock
+// can never move again: the watchdog need not wait for PBLAB_STALL_TIMEOUT
+// (20 s here).
+func TestWatchdogSeesLockUpSoon(t *testing.T) {
+	out, passed := runScenario(t, "mutex-stall", labenv.StallTimeoutEnv+"=")
+	assert.False(t, passed, "a frozen clock must fail the run; output:\n%s", out)
+	assert.Contains(t, out, "and it never will:\nno goroutine of the test can run, and one waits for a lock",
+		"the watchdog ends the run as soon as it is sure, and says why")
+}
+
+// A goroutine that spins may stop by itself: the watchdog waits for
+// PBLAB_STALL_TIMEOUT before it calls the clock frozen.
+func TestWatchdogWaitsOutBusyLoop(t *testing.T) {
+	out, passed := runScenario(t, "busy-loop", labenv.StallTimeoutEnv+"=4s")
+	assert.False(t, passed, "a frozen clock must fail the run; output:\n%s", out)
+	assert.Contains(t, out, "the virtual clock has not moved for 4s of real time.\n", "a busy loop gets PBLAB_STALL_TIMEOUT")
+	assert.Regexp(t, `goroutine \d+ \[(running|runnable)`, out, "the report lists the spinning goroutine first")
 }
 
 // The same scenario with labsync.Mutex runs: its waiters are durably

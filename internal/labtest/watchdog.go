@@ -12,14 +12,27 @@ import (
 	"pblab/internal/labenv"
 )
 
+// certainStall is how long the clock must stand still, in real time,
+// before the watchdog looks whether it can ever move again; lockupConfirm
+// is how long a lock-up must last, from one look to the next, before the
+// watchdog calls the clock frozen. A lock held by a goroutine outside the
+// test (the testing package's, say) is let go well within that.
+const (
+	certainStall  = 2 * time.Second
+	lockupConfirm = 500 * time.Millisecond
+)
+
 // watchdog runs outside the bubble, on the wall clock, until finished is
-// closed. If the bubble's clock stands still for StallTimeout it prints what
-// it sees and ends the test binary: nothing else can end a test whose clock
+// closed. It ends the test binary when the bubble's clock has stood still
+// for StallTimeout, or for certainStall if the test's goroutines are
+// locked up for good (lockedUp): nothing else can end a test whose clock
 // is frozen.
 func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], finished <-chan struct{}) {
 	limit := labenv.StallTimeout()
-	poll := min(limit/10, time.Second)
+	soon := min(certainStall, limit)
+	poll := min(limit/10, 250*time.Millisecond)
 	last, since := clock.Load(), time.Now()
+	var lockedSince time.Time // when a look found the test locked up; zero if the last did not
 	for {
 		select {
 		case <-finished:
@@ -27,30 +40,73 @@ func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], fi
 		case <-time.After(poll):
 		}
 		if now := clock.Load(); now != last || now == 0 {
-			last, since = now, time.Now()
+			last, since, lockedSince = now, time.Now(), time.Time{}
 			continue
 		}
-		if time.Since(since) < limit {
-			continue
+		still := time.Since(since)
+		switch {
+		case still >= limit:
+			freeze(test, current.Load(), fmt.Sprintf("the virtual clock has not moved for %v of real time.", limit))
+		case still < soon:
+		case !lockedUp(current.Load()):
+			lockedSince = time.Time{}
+		case lockedSince.IsZero():
+			lockedSince = time.Now()
+		case time.Since(lockedSince) >= lockupConfirm:
+			freeze(test, current.Load(), fmt.Sprintf("the virtual clock has not moved for %v of real time, and it never will:\n"+
+				"no goroutine of the test can run, and one waits for a lock that a blocked goroutine holds.", still.Round(100*time.Millisecond)))
 		}
-		fmt.Fprintf(os.Stderr, "\n%s %s: the virtual clock has not moved for %v of real time.\n%s\n",
-			labenv.StallMarker, test, limit, stallExplanation())
-		if r := current.Load(); r != nil {
-			r.mu.Lock()
-			networks := slices.Clone(r.networks)
-			r.mu.Unlock()
-			for i, n := range networks {
-				fmt.Fprintf(os.Stderr, "seed: %d\nreplay: %s\n", n.Seed(), replayCommand(test, n.Seed()))
-				if path, err := writeDiagram(test, n, diagramKind(i), true, false); err != nil {
-					fmt.Fprintf(os.Stderr, "labtest: could not write the message diagram: %v\n", err)
-				} else {
-					fmt.Fprintf(os.Stderr, "%s: %s\n", diagramKind(i), path)
-				}
+	}
+}
+
+// freeze ends the test binary whose clock froze: it reports the stall on
+// the grader's result channel, prints what it sees (why, the seeds and
+// diagrams of the test's networks, its goroutines), and panics.
+func freeze(test string, r *run, why string) {
+	results.report(test, labenv.ReportStall)
+	fmt.Fprintf(os.Stderr, "\n%s %s: %s\n%s\n", labenv.StallMarker, test, why, stallExplanation())
+	if r != nil {
+		r.mu.Lock()
+		networks := slices.Clone(r.networks)
+		r.mu.Unlock()
+		for i, n := range networks {
+			fmt.Fprintf(os.Stderr, "seed: %d\nreplay: %s\n", n.Seed(), replayCommand(test, n.Seed()))
+			if path, err := writeDiagram(test, n, diagramKind(i), true, false); err != nil {
+				fmt.Fprintf(os.Stderr, "labtest: could not write the message diagram: %v\n", err)
+			} else {
+				fmt.Fprintf(os.Stderr, "%s: %s\n", diagramKind(i), path)
 			}
 		}
-		fmt.Fprintf(os.Stderr, "Goroutines of the test:\n%s\n", testGoroutines(true))
-		panic(fmt.Sprintf("%s %s: virtual clock frozen (see above)", labenv.StallMarker, test))
 	}
+	fmt.Fprintf(os.Stderr, "Goroutines of the test:\n%s\n", testGoroutines(true))
+	panic(fmt.Sprintf("%s %s: virtual clock frozen (see above)", labenv.StallMarker, test))
+}
+
+// lockedUp reports whether the goroutines of r's bubble are locked up for
+// good: none is running or can run, at least one waits for a sync.Mutex or
+// sync.RWMutex, and every other one is durably blocked. The clock moves
+// only once every goroutine of the bubble is durably blocked, which a
+// goroutine waiting for a lock is not; and the lock's holder, blocked
+// itself, can never let it go: a durably blocked goroutine wakes only when
+// another goroutine of the bubble acts or the clock moves.
+func lockedUp(r *run) bool {
+	if r == nil || r.bubble == "" {
+		return false
+	}
+	waiting := false
+	for _, g := range strings.Split(allStacks(), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		if bubbleOf(header) != r.bubble {
+			continue
+		}
+		switch state := goroutineState(header); {
+		case isLockWait(state):
+			waiting = true
+		case !strings.HasSuffix(state, "(durable)"):
+			return false
+		}
+	}
+	return waiting
 }
 
 func stallExplanation() string {
@@ -93,14 +149,38 @@ func bubbleOf(header string) string {
 	return rest[:end]
 }
 
+// waitingForLock reports whether a goroutine of the test, outside the
+// harness, waits for a sync.Mutex or sync.RWMutex.
+func waitingForLock() bool {
+	for _, g := range strings.Split(allStacks(), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		if isLockWait(goroutineState(header)) && !harnessGoroutine(g) {
+			return true
+		}
+	}
+	return false
+}
+
+// isLockWait reports whether a goroutine's state is a wait for a
+// sync.Mutex or sync.RWMutex.
+func isLockWait(state string) bool {
+	return strings.HasPrefix(state, "sync.Mutex.Lock") || strings.HasPrefix(state, "sync.RWMutex.")
+}
+
+// currentBubble returns the synctest bubble of the calling goroutine, or
+// "" if it is in none.
+func currentBubble() string {
+	var buf [256]byte
+	self := string(buf[:runtime.Stack(buf[:], false)])
+	header, _, _ := strings.Cut(self, "\n")
+	return bubbleOf(header)
+}
+
 // bubbleGoroutines counts the goroutines of the caller's synctest bubble.
 // Unlike runtime.NumGoroutine, it counts nothing outside the bubble, and it
 // is exact.
 func bubbleGoroutines() int {
-	var buf [256]byte
-	self := string(buf[:runtime.Stack(buf[:], false)])
-	header, _, _ := strings.Cut(self, "\n")
-	bubble := bubbleOf(header)
+	bubble := currentBubble()
 	count := 0
 	for _, g := range strings.Split(allStacks(), "\n\n") {
 		header, _, _ := strings.Cut(g, "\n")
@@ -150,7 +230,7 @@ func harnessGoroutine(stack string) bool {
 			return true
 		}
 	}
-	for _, frame := range []string{"created by pblab/internal/labtest.", "pblab/internal/labtest.(*run).abort(", "pblab/internal/labtest.(*run).giveUp(", "testing.(*M).Run("} {
+	for _, frame := range []string{"created by pblab/internal/labtest.runVirtual", "created by pblab/internal/labtest.runRealtime", "pblab/internal/labtest.(*run).abort(", "pblab/internal/labtest.(*run).giveUp(", "testing.(*M).Run("} {
 		if strings.Contains(stack, frame) {
 			return true
 		}

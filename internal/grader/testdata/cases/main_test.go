@@ -1,0 +1,9 @@
+package cases
+
+import (
+	"testing"
+
+	"pblab/internal/labtest"
+)
+
+func TestMain(m *testing.M) { labtest.Main(m) }

@@ -1,3 +1,0 @@
-module enginemod
-
-go 1.26.0
