@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"time"
 
 	"pblab/internal/explore/driver"
@@ -27,6 +28,7 @@ type gradeFlags struct {
 	strict     bool
 	maxOutput  int
 	quiet      bool
+	allow      []string // -allow-import: packages a student's file may import besides the rubric's
 }
 
 func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
@@ -46,6 +48,15 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 	fs.BoolVar(&f.strict, "strict", false, "exit 1 unless every selected test earned full marks (for CI)")
 	fs.IntVar(&f.maxOutput, "maxoutput", grader.DefaultMaxOutput>>20, "stop a run that prints more than `MB` megabytes")
 	fs.BoolVar(&f.quiet, "q", false, "no progress output, only the table")
+	fs.Func("allow-import", "also let the student's files import `PKG[,PKG...]` (instructors; repeatable)", func(list string) error {
+		for _, pkg := range strings.Split(list, ",") {
+			if pkg = strings.TrimSpace(pkg); pkg == "" || strings.ContainsAny(pkg, " \t\"") {
+				return fmt.Errorf("%q is not an import path", pkg)
+			}
+			f.allow = append(f.allow, pkg)
+		}
+		return nil
+	})
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./grading [flags]\n\n"+
 			"Grades the lab tree the command stands in (or -submission DIR): runs every graded\n"+

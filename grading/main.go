@@ -31,6 +31,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -115,23 +116,25 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 		return nil, tests, err
 	}
 	root := official
-	var notes []string
+	var intake *submission.Intake
 	if f.submission != "" {
 		dir, err := os.MkdirTemp("", "pblab-submission-")
 		if err != nil {
 			return nil, tests, err
 		}
 		defer os.RemoveAll(dir)
-		notes, err = submission.Prepare(f.submission, official, dir)
-		if err != nil {
+		if intake, err = submission.Prepare(f.submission, official, dir, f.allow); err != nil {
 			return nil, tests, err
 		}
 		root = dir
-		fmt.Fprintf(w, "grading the submission in %s (laid over with the official tests and support code)\n", f.submission)
-		for _, n := range notes {
-			fmt.Fprintf(w, "  %s\n", n)
-		}
+		fmt.Fprintf(w, "grading the student's files of the submission in %s with the official tree\n", f.submission)
+	} else if intake, err = submission.Inspect(root, f.allow); err != nil {
+		return nil, tests, err
 	}
+	for _, n := range intake.Notes {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
+	printRejected(w, intake.Rejected)
 	resultsDir := f.results
 	if resultsDir == "" {
 		resultsDir = filepath.Join(cwd, "results", time.Now().Format("20060102-150405"))
@@ -147,6 +150,7 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 		WallTimeout: grader.DefaultWallTimeout,
 		MaxOutput:   f.maxOutput << 20,
 		ResultsDir:  resultsDir,
+		Rejected:    intake.Rejected,
 	}
 	if f.timeout > 0 {
 		opts.Timeout, opts.WallTimeout = f.timeout, f.timeout
@@ -156,11 +160,19 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 	}
 	report, err := grader.Grade(ctx, opts)
 	if report != nil {
-		report.Notes = notes
+		report.Notes = intake.Notes
 		fmt.Fprintln(w)
 		report.PrintTable(w)
 	}
 	return report, tests, err
+}
+
+// printRejected tells, before grading starts, which parts will not be
+// built and why (each of their tests repeats it as its verdict).
+func printRejected(w io.Writer, rejected map[string]string) {
+	for _, pkg := range slices.Sorted(maps.Keys(rejected)) {
+		fmt.Fprintf(w, "%s/ is not built; its tests get no points: %s\n", pkg, rejected[pkg])
+	}
 }
 
 // handoutMain is go run ./grading handout -o DIR.
@@ -187,6 +199,12 @@ func handoutMain(args []string) int {
 	}
 	fmt.Printf("handout written to %s: %d files, %d solution regions removed from %s\n",
 		dst, stats.Files, stats.Regions, strings.Join(stats.Stripped, ", "))
+	if stats.AllFiles != "" {
+		fmt.Printf("  note: every file of the tree is in the handout, untracked ones included (%s)\n", stats.AllFiles)
+	}
+	if len(stats.Untracked) > 0 {
+		fmt.Printf("  left out, as git does not track them: %s\n", firstFew(stats.Untracked, 10))
+	}
 	if !f.verify {
 		return 0
 	}
@@ -259,6 +277,15 @@ func exploreMain(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// firstFew joins the first n items of list, and says how many more there
+// are.
+func firstFew(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(list[:n], ", "), len(list)-n)
 }
 
 // treeRoot returns the root of the lab's tree the command runs in.

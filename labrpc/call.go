@@ -1,6 +1,7 @@
 package labrpc
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -42,8 +43,8 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 	if n.closed() {
 		runtime.Goexit()
 	}
-	p := n.plan(e, server, svcMeth)
-	c := &call{n: n, e: e, p: &p, server: server, svcMeth: svcMeth, rec: n.recording.Load()}
+	c := &call{n: n, e: e, p: n.plan(e, server, svcMeth), server: server, svcMeth: svcMeth, rec: n.recording.Load()}
+	p := &c.p
 
 	// Find the handler, and check that args and reply fit it. A mistake
 	// fails the call at once, and is reported once.
@@ -67,13 +68,12 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 	src := reflect.Indirect(reflect.ValueOf(args))
 	var argv reflect.Value
 	if m != nil && mistake == nil {
-		n.warnUnexported(m.argCodec)
+		n.warnUnsent(m.argCodec)
 		argv = reflect.New(m.argType)
 		size, err := m.argCodec.copy(argv, src)
 		if err != nil {
-			n.warnOnce("encode "+src.Type().String(), "labrpc: Call(%q, %q): cannot copy the args: %v", server, svcMeth, err)
 			c.sent(src, 0)
-			return c.fail(EventFail, "cannot copy the args: "+err.Error())
+			return c.failToCopy("args", src.Type(), err)
 		}
 		c.sent(src, size)
 	} else {
@@ -85,7 +85,7 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 		return c.fail(EventFail, mistake.Error())
 	}
 
-	if !c.deliverRequest() {
+	if !c.deliverRequest(m, argv) {
 		return false
 	}
 	replyCopy, ok, why := n.runHandler(p.srv, m, argv)
@@ -95,11 +95,10 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 	if !c.deliverReply() {
 		return false
 	}
-	n.warnUnexported(m.replyCodec)
+	n.warnUnsent(m.replyCodec)
 	size, err := m.replyCodec.copy(replyv, replyCopy.Elem())
 	if err != nil {
-		n.warnOnce("decode "+replyv.Type().String(), "labrpc: Call(%q, %q): cannot copy the reply: %v", server, svcMeth, err)
-		return c.fail(EventFail, "cannot copy the reply: "+err.Error())
+		return c.failToCopy("reply", replyv.Type(), err)
 	}
 	n.totalBytes.Add(int64(size))
 	if c.rec {
@@ -112,7 +111,7 @@ func (e *ClientEnd) Call(server, svcMeth string, args, reply any) bool {
 type call struct {
 	n       *Network
 	e       *ClientEnd
-	p       *callPlan
+	p       callPlan // held here, not pointed to, so that it needs no allocation
 	server  string
 	svcMeth string
 	rec     bool // the journal is on
@@ -138,9 +137,29 @@ func (c *call) fail(kind EventKind, why string) bool {
 	return false
 }
 
-// deliverRequest carries the request to the server as the call's fate
-// says, and reports whether it arrived; if not, it journals why.
-func (c *call) deliverRequest() bool {
+// failToCopy fails the call because its args or reply (what) of type t
+// could not be copied, and says why on the log, once per type; a message
+// over MaxMessageSize is said once per method instead.
+func (c *call) failToCopy(what string, t reflect.Type, err error) bool {
+	var big *tooBigError
+	if errors.As(err, &big) {
+		are := "the args are"
+		if what == "reply" {
+			are = "the reply is"
+		}
+		c.n.warnOnce("too big "+what+" "+c.server+" "+c.svcMeth, "labrpc: Call(%q, %q): %s %s encoded, more than MaxMessageSize (%s): the call fails",
+			c.server, c.svcMeth, are, megabytes(big.size), megabytes(MaxMessageSize))
+		return c.fail(EventFail, fmt.Sprintf("%s %s, more than MaxMessageSize", are, megabytes(big.size)))
+	}
+	c.n.warnOnce("copy "+t.String(), "labrpc: Call(%q, %q): cannot copy the %s: %v", c.server, c.svcMeth, what, err)
+	return c.fail(EventFail, "cannot copy the "+what+": "+err.Error())
+}
+
+// deliverRequest carries the request, whose copy for the handler m is
+// argv, to the server as the call's fate says, and reports whether it
+// arrived; if not, it journals why. It sends the late or repeated
+// deliveries the fate asks for.
+func (c *call) deliverRequest(m *method, argv reflect.Value) bool {
 	f := &c.p.fate
 	if !c.p.reachable {
 		if !c.n.wait(f.FailAfter) {
@@ -152,7 +171,11 @@ func (c *call) deliverRequest() bool {
 		return c.fail(EventFail, "network cleaned up")
 	}
 	if f.DropRequest {
-		return c.fail(EventDropRequest, "")
+		c.fail(EventDropRequest, "")
+		if f.DeliverLate > 0 {
+			c.resend(EventDeliverLate, f.DeliverLate-f.RequestDelay, m, argv)
+		}
+		return false
 	}
 	if !c.stillReachable() {
 		return c.fail(EventFail, "unreachable")
@@ -160,6 +183,9 @@ func (c *call) deliverRequest() bool {
 	c.p.srv.count.Add(1)
 	if c.rec {
 		c.event(EventDeliver, 0, "")
+	}
+	if f.Repeat > 0 {
+		c.resendCopy(f.Repeat-f.RequestDelay, m, argv)
 	}
 	return true
 }
@@ -178,8 +204,8 @@ func (c *call) deliverReply() bool {
 		if !c.n.wait(f.HoldReply) {
 			return c.fail(EventFail, "network cleaned up")
 		}
-		// A reply held back is still in flight: a crash or a partition
-		// since the handler returned loses it.
+		// A reply held back is still in flight: a crash, a partition or
+		// a cut since the handler returned loses it.
 		if !c.stillReachable() {
 			return c.fail(EventDropReply, "unreachable")
 		}
@@ -208,27 +234,33 @@ func (n *Network) plan(e *ClientEnd, server, svcMeth string) callPlan {
 	n.callIDs++
 	srv := n.servers[server]
 	reachable := n.reachableLocked(e, server, srv)
+	fate := n.decideLocked(faults.Call{
+		ID: n.callIDs, From: e.name, To: server, Method: svcMeth,
+		Reliable: n.reliable, LongDelays: n.longDelays, LongReordering: n.longReordering,
+		LateRequests: n.lateRequests, Reachable: reachable,
+	})
+	if len(n.delays) > 0 {
+		fate.RequestDelay += n.delays[link{e.name, server}] // LinkDelay's, on top of the fate's
+	}
 	return callPlan{
 		id:        n.callIDs,
 		srv:       srv,
 		everAdded: n.counts[server] != nil,
 		reachable: reachable,
 		topology:  n.topology.Load(),
-		fate: n.decideLocked(faults.Call{
-			ID: n.callIDs, From: e.name, To: server, Method: svcMeth,
-			Reliable: n.reliable, LongDelays: n.longDelays, LongReordering: n.longReordering,
-			Reachable: reachable,
-		}),
+		fate:      fate,
 	}
 }
 
 // reachableLocked reports whether a message can pass between e and srv
 // right now: srv still runs under its name, e's name has not crashed since
-// e was made, and no partition separates them.
+// e was made, no partition separates them, and the link from e to the
+// server is not cut.
 func (n *Network) reachableLocked(e *ClientEnd, server string, srv *server) bool {
 	return srv != nil && n.servers[server] == srv &&
 		(e.name == "" || n.epochs[e.name] == e.epoch) &&
-		n.connectedLocked(e.name, server)
+		n.connectedLocked(e.name, server) &&
+		(len(n.cuts) == 0 || !n.cuts[link{e.name, server}])
 }
 
 // sizeOf returns the size of v's encoding, or 0 if it has none.
@@ -304,6 +336,8 @@ func (n *Network) runHandler(srv *server, m *method, argv reflect.Value) (reflec
 		}
 		return reflect.Value{}, false, "server crashed during the call"
 	case <-w.timeout.C:
+		n.warnOnce("timeout "+srv.name+" "+m.name, "labrpc: the handler %s on server %q has not returned after HandlerTimeout (%v): "+
+			"its call fails, and its reply will be lost. Does it wait for a lock held across a call, or for a call?", m.name, srv.name, HandlerTimeout)
 		return reflect.Value{}, false, fmt.Sprintf("handler still running after %v", HandlerTimeout)
 	}
 }

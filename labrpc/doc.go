@@ -38,7 +38,8 @@
 // with one line on the log saying why, for a call to a server name that was
 // never added, to an unknown service or method, or with args or reply of the
 // wrong type. It returns false if the handler has not finished within
-// HandlerTimeout; the handler goes on running, and its reply is dropped.
+// HandlerTimeout; the handler goes on running, and its reply is dropped. The
+// log names such a handler and its server, once per handler.
 //
 // # Faults
 //
@@ -51,17 +52,38 @@
 //   - LongReordering(true): two replies in three are held back by
 //     200 ms to 2.2 s, so replies arrive out of order.
 //   - Partition(groups...): only members of the same group can talk; a name
-//     in no group (anonymous callers included) reaches everyone. Heal undoes
-//     it. A reply is delivered only if the two names can still talk when it
-//     arrives, held back or not.
+//     in no group (anonymous callers included) reaches everyone. A name may
+//     be in one group only: a partition that lists one in two groups is
+//     refused, with a line on the log. Heal undoes the partition.
+//   - Cut("s1", "vs") cuts one direction of one link: calls made under
+//     the name s1 to the server vs fail as across a partition, while calls
+//     from vs to s1, and every other link, still work. Cutting both
+//     directions takes two cuts. Mend undoes one cut, Heal undoes them all;
+//     a cut outlives crashes and restarts of either name.
+//   - LinkDelay("s1", "vs", d): every request from s1 to vs travels d
+//     longer, on top of the delays above; d = 0 removes it. Heal keeps it.
+//   - LateRequests(true): LatePercent of the requests an unreliable network
+//     loses reach the handler late after all, after their Call has returned
+//     false; RepeatPercent of delivered requests reach the handler a second
+//     time. Either comes within LateBound of the request being sent, the
+//     handler runs, and the reply goes nowhere. Such a request goes only to
+//     the server incarnation it was sent to (a restarted server never
+//     receives its predecessor's messages, as a new process never receives
+//     a dead one's connections), and only if the link is up when it
+//     arrives: neither end crashed, no partition or cut between them.
 //
-// The network never delivers a request twice: duplicates come only from
-// callers that retry.
+// A request or a reply arrives only if the two names can still talk when it
+// arrives, however long it travelled: crashes, partitions and cuts reach
+// calls in flight.
+//
+// Without LateRequests, the network never delivers a request twice:
+// duplicates come only from callers that retry.
 //
 // # Crashes are fail-stop
 //
 // DeleteServer(name) crashes a server: later calls to it fail, and replies
-// of calls in flight to it are lost. Ends made under that name before the
+// of calls in flight to it are lost; a name that no server and no end ever
+// had is reported on the log, once. Ends made under that name before the
 // delete are dead too, so a crashed server that is still running can neither
 // hear nor speak, even after a new server of the same name has been added
 // with AddServer (a restart, which starts from empty state). Unregister does
@@ -74,11 +96,16 @@
 // caller and handler never share memory. Two classic mistakes are reported
 // once per type and network, on the log:
 //
-//   - a struct with unexported (lower-case) fields: those fields arrive as
-//     their zero value;
+//   - a struct with unexported (lower-case) fields, or fields of chan or
+//     func type: gob does not send them, so they arrive as their zero
+//     value. A struct inside a message that has no other field cannot be
+//     sent at all: the call fails;
 //   - a reply that is not the zero value before the call: gob does not send
 //     zero fields, so any field the handler leaves at zero keeps the caller's
 //     old value. Pass a fresh reply to every Call.
+//
+// A request or a reply whose encoding is over MaxMessageSize (32 MB) is not
+// sent: the call fails, and the log says so, once per method.
 //
 // # Time
 //
@@ -92,23 +119,28 @@
 //
 // # Randomness and replay
 //
-// Every random decision (delays, drops, reordering) derives from one seed
-// per network, taken from LABRPC_SEED if it is set and at random otherwise;
-// Seed reports it. Each link — a caller name and a server name — has a
-// random stream of its own, seeded from the seed and the two names. A call's
-// faults are all decided as it is sent, from the same number of values drawn
-// from its link's stream in the same order. So the same seed and the same
-// sequence of calls on a link give the same fault decisions on it, however
-// the calls of other links interleave. Calls on one link from concurrent
-// goroutines may still be ordered differently from run to run. Reliable,
-// LongDelays and LongReordering apply to the calls sent after them; crashes
-// and partitions reach calls in flight too.
+// Every random decision (delays, drops, reordering, late and repeated
+// requests) derives from one seed per network, taken from LABRPC_SEED if it
+// is set and at random otherwise; Seed reports it. Each link — a caller name
+// and a server name — has a random stream of its own, seeded from the seed
+// and the two names, and a second one for late and repeated requests, drawn
+// from only while LateRequests is on. A call's faults are all decided as it
+// is sent, from the same number of values drawn from its link's streams in
+// the same order. So the same seed and the same sequence of calls on a link
+// give the same fault decisions on it, however the calls of other links
+// interleave, and turning LateRequests on changes none of the other faults.
+// Calls on one link from concurrent goroutines may still be ordered
+// differently from run to run. Reliable, LongDelays, LongReordering,
+// LateRequests and LinkDelay apply to the calls sent after them; crashes,
+// partitions and cuts reach calls in flight too.
 //
 // # Cleanup
 //
-// Cleanup ends the network: calls in flight return false at once, and any
-// later Call ends its calling goroutine (runtime.Goexit), so that a clerk
-// retrying forever cannot outlive its test. Deferred calls run as usual.
+// Cleanup ends the network: calls in flight return false at once, late and
+// repeated requests still on their way are never delivered, any later Call
+// ends its calling goroutine (runtime.Goexit), so that a clerk retrying
+// forever cannot outlive its test, and AddServer returns an error. Deferred
+// calls run as usual.
 //
 // Handlers run on the server's worker goroutines, never on the caller's.
 // A worker waits for the next request once its handler returns; idle
@@ -120,24 +152,30 @@
 //
 // With Record(true) the network writes a journal of everything that happens
 // to a message — sent, delivered, dropped (request or reply), replied,
-// failed — and of crashes, restarts, partitions and heals, each with its
-// (virtual) time, the two names, the method and the size on the wire.
-// Journal returns it; tests draw message diagrams of failing runs from it.
-// Recording is off by default and costs one atomic load per call when off.
-// Every call's events start with EventSend and end with one of EventReply,
-// EventDropRequest, EventDropReply or EventFail; see EventKind.
+// failed, delivered late or again — and of crashes, restarts, partitions,
+// heals, cuts, mends and link delays, each with its (virtual) time, the two
+// names, the method and the size on the wire. Journal returns it; tests
+// draw message diagrams of failing runs from it. Recording is off by
+// default and costs one atomic load per call when off. Every call's events
+// start with EventSend and end with one of EventReply, EventDropRequest,
+// EventDropReply or EventFail; with LateRequests, a call may also have an
+// EventDeliverLate after its EventDropRequest, or an EventDeliverAgain after
+// its EventDeliver, before or after its end. See EventKind.
 //
 // Detail renders a message for a person to read. A program that needs facts
 // about messages sets a describer with Describe: a function that the
 // network calls with each send's args and each reply, as typed values, and
 // whose result it keeps in the event's Info (the diagram of a test learns
-// the views a view service handed out this way).
+// the views a view service handed out this way). The network fills Info
+// itself for a partition (its groups, as [][]string) and a link delay (a
+// time.Duration).
 //
 // # Counting
 //
 // GetCount(name) counts the requests delivered to handlers of servers
 // called name, across crashes and restarts (lost requests do not count,
-// requests whose reply was lost do); GetTotalCount counts every call;
+// requests whose reply was lost do, late and repeated deliveries each
+// count); GetTotalCount counts every call;
 // GetTotalBytes adds the encoded size of every request sent and of every
 // reply delivered.
 package labrpc

@@ -71,6 +71,27 @@ func ExampleNetwork_Partition() {
 	// c2 after Heal: true
 }
 
+// Cut cuts one direction of one link: calls from s1 to the counter fail,
+// while the counter's calls to s1, and other names' calls to the counter,
+// still work.
+func ExampleNetwork_Cut() {
+	net := labrpc.MakeNetwork()
+	defer net.Cleanup()
+	_ = net.AddServer("counter", &Counter{})
+	_ = net.AddServer("s1", &Counter{})
+	add := func(from, to string) bool {
+		return net.MakeEnd(from).Call(to, "Counter.Add", &AddArgs{Delta: 1}, &AddReply{})
+	}
+
+	net.Cut("s1", "counter")
+	fmt.Println("s1 to counter:", add("s1", "counter"), "counter to s1:", add("counter", "s1"), "s2 to counter:", add("s2", "counter"))
+	net.Mend("s1", "counter")
+	fmt.Println("s1 to counter after Mend:", add("s1", "counter"))
+	// Output:
+	// s1 to counter: false counter to s1: true s2 to counter: true
+	// s1 to counter after Mend: true
+}
+
 // DeleteServer is a crash; AddServer under the same name is a restart, with
 // a fresh state. Ends made under the crashed name before the crash stay
 // dead.

@@ -20,13 +20,18 @@ func init() { faults.Install = install }
 //
 // A new kind of fault is a new field of faults.Fate whose zero value means
 // no fault. Its draws must not shift those of drawFate (give it a stream of
-// its own), so that a seed keeps giving the faults it gave before:
-// TestSeededFates pins them.
+// its own, as drawLate has), so that a seed keeps giving the faults it gave
+// before: TestSeededFates and TestSeededLateFates pin them.
 func (n *Network) decideLocked(c faults.Call) faults.Fate {
 	if n.policy != nil {
 		return n.policy.Decide(c)
 	}
-	return drawFate(n.randLocked(link{c.From, c.To}), c)
+	l := link{c.From, c.To}
+	f := drawFate(n.streamLocked(n.links, l, ""), c)
+	if c.LateRequests {
+		drawLate(n.streamLocked(n.lateLinks, l, "late"), c, &f)
+	}
+	return f
 }
 
 // drawFate draws the fate of c from r, its link's stream. It draws every
@@ -59,22 +64,47 @@ func drawFate(r *mathrand.Rand, c faults.Call) faults.Fate {
 	return f
 }
 
+// drawLate draws from r, its link's stream of late faults, whether c's
+// request arrives late if it is lost, or twice if it is not, and when. It
+// is drawn from only while LateRequests is on, and, like drawFate, draws
+// every value in the same order whatever the outcome.
+func drawLate(r *mathrand.Rand, c faults.Call, f *faults.Fate) {
+	late := r.IntN(100) < LatePercent
+	lateAt := time.Duration(1 + r.Int64N(int64(LateBound)))
+	repeat := r.IntN(100) < RepeatPercent
+	repeatAt := time.Duration(1 + r.Int64N(int64(LateBound)))
+
+	switch {
+	case !c.Reachable:
+	case f.DropRequest && late:
+		f.DeliverLate = lateAt
+	case !f.DropRequest && repeat:
+		f.Repeat = repeatAt
+	}
+}
+
 // A link is a caller name and a server name. Each link draws its faults
-// from a random stream of its own, seeded from the network's seed and the
+// from random streams of its own, seeded from the network's seed and the
 // two names, so the faults between two nodes depend on the calls between
 // them alone, not on how those interleave with other nodes' calls.
 type link struct{ from, to string }
 
-// randLocked returns the fault stream of a link, starting it on first use.
-func (n *Network) randLocked(l link) *mathrand.Rand {
-	r, ok := n.links[l]
+// streamLocked returns the random stream of a link in streams, starting it
+// on first use. kind tells the streams of one link apart: "" for the first
+// stream, whose seeding must never change, a word for each later one.
+func (n *Network) streamLocked(streams map[link]*mathrand.Rand, l link, kind string) *mathrand.Rand {
+	r, ok := streams[l]
 	if !ok {
 		h := fnv.New64a()
 		h.Write([]byte(l.from))
 		h.Write([]byte{0})
 		h.Write([]byte(l.to))
+		if kind != "" {
+			h.Write([]byte{0})
+			h.Write([]byte(kind))
+		}
 		r = mathrand.New(mathrand.NewPCG(uint64(n.seed), h.Sum64()))
-		n.links[l] = r
+		streams[l] = r
 	}
 	return r
 }

@@ -24,6 +24,9 @@ const (
 	docCleanup  = "docs/labrpc.md#cleanup"
 	docCounts   = "docs/labrpc.md#counting-calls-and-bytes"
 	docJournal  = "docs/labrpc.md#reading-the-journal"
+	docLate     = "docs/labrpc.md#late-and-repeated-requests"
+	docLinks    = "docs/labrpc.md#cut-links-and-link-delays"
+	docSize     = "docs/labrpc.md#message-size"
 )
 
 // Args and Reply are the test service's messages: a little of every kind of

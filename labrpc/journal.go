@@ -13,21 +13,27 @@ import (
 // EventKind says what happened in a journal Event.
 type EventKind uint8
 
-// The kinds of journal events. The first six follow one call, which has a
-// non-zero Event.Call; the others concern the network as a whole.
+// The kinds of journal events. Those up to EventFail, and EventDeliverLate
+// and EventDeliverAgain, follow one call, and have a non-zero Event.Call;
+// the others concern the network as a whole.
 const (
-	EventSend        EventKind = iota + 1 // the caller sent a request (Detail: the args)
-	EventDeliver                          // the request reached the handler
-	EventDropRequest                      // the network lost the request; the handler never ran
-	EventReply                            // the reply reached the caller; Call returned true (Detail: the reply)
-	EventDropReply                        // the network lost the reply; the handler ran
-	EventFail                             // the call failed otherwise (Detail: why)
-	EventStart                            // a server was added (From: its name)
-	EventRestart                          // a server was added again after a crash
-	EventCrash                            // a server was deleted
-	EventPartition                        // the network was partitioned (Detail: the groups)
-	EventHeal                             // the partition was healed
-	EventNote                             // a note added by a test (From: the node, Detail: the text)
+	EventSend         EventKind = iota + 1 // the caller sent a request (Detail: the args)
+	EventDeliver                           // the request reached the handler
+	EventDropRequest                       // the network lost the request; the handler never ran
+	EventReply                             // the reply reached the caller; Call returned true (Detail: the reply)
+	EventDropReply                         // the network lost the reply; the handler ran
+	EventFail                              // the call failed otherwise (Detail: why)
+	EventStart                             // a server was added (From: its name)
+	EventRestart                           // a server was added again after a crash
+	EventCrash                             // a server was deleted
+	EventPartition                         // the network was partitioned (Detail: the groups; Info: them as [][]string)
+	EventHeal                              // the partition was healed and every cut link mended
+	EventNote                              // a note added by a test (From: the node, Detail: the text)
+	EventDeliverLate                       // a lost request reached the handler late (LateRequests); its reply goes nowhere
+	EventDeliverAgain                      // a delivered request reached the handler again (LateRequests); its reply goes nowhere
+	EventCut                               // the link from From to To was cut
+	EventMend                              // the link from From to To was mended
+	EventLinkDelay                         // the link from From to To got a delay (Detail: it; Info: it as a time.Duration; 0 removes it)
 )
 
 var kindNames = [...]string{
@@ -35,6 +41,8 @@ var kindNames = [...]string{
 	EventReply: "reply", EventDropReply: "drop-reply", EventFail: "fail",
 	EventStart: "start", EventRestart: "restart", EventCrash: "crash",
 	EventPartition: "partition", EventHeal: "heal", EventNote: "note",
+	EventDeliverLate: "deliver-late", EventDeliverAgain: "deliver-again",
+	EventCut: "cut", EventMend: "mend", EventLinkDelay: "link-delay",
 }
 
 func (k EventKind) String() string {
@@ -49,14 +57,16 @@ type Event struct {
 	Time   time.Time // when it happened (virtual time in tests)
 	Kind   EventKind
 	Call   uint64 // the call it belongs to, numbered from 1; 0 for other events
-	From   string // the caller, or the server a server event is about
-	To     string // the server called
+	From   string // the caller, the server a server event is about, or where a link starts
+	To     string // the server called, or where a link ends
 	Method string // "Service.Method"
 	Size   int    // encoded bytes of the args (send) or the reply (reply)
 	Detail string // a short rendering of the args or reply, or the reason
 
-	// Info is what the network's describer (see Describe) made of the
-	// message of a send or a reply; nil without one.
+	// Info holds typed facts for programs: for a send or a reply, what
+	// the network's describer (see Describe) made of the message, nil
+	// without one; for a partition, its groups ([][]string); for a link
+	// delay, the delay (time.Duration).
 	Info any
 }
 
@@ -67,6 +77,8 @@ func (e Event) String() string {
 		if e.Size > 0 {
 			s += fmt.Sprintf(" (%d B)", e.Size)
 		}
+	} else if e.To != "" {
+		s += " " + orAnon(e.From) + " -> " + e.To
 	} else if e.From != "" {
 		s += " " + e.From
 	}
@@ -167,10 +179,12 @@ func (c *call) message(kind EventKind, size int, msg reflect.Value) {
 	c.n.journal.add(e)
 }
 
-// noteLocked records a network event; n.mu is held.
-func (n *Network) noteLocked(kind EventKind, name, detail string) {
+// noteLocked records e, an event of the network as a whole, at the time of
+// the call; n.mu is held.
+func (n *Network) noteLocked(e Event) {
 	if n.recording.Load() {
-		n.journal.add(Event{Time: time.Now(), Kind: kind, From: name, Detail: detail})
+		e.Time = time.Now()
+		n.journal.add(e)
 	}
 }
 

@@ -3,11 +3,13 @@ package labrpc
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log"
 	"math"
 	mathrand "math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +38,27 @@ const (
 	HandlerTimeout = 10 * time.Second
 )
 
+// Late and repeated requests, with LateRequests(true).
+const (
+	// LateBound bounds how long after it was sent a request may arrive
+	// late, or arrive again.
+	LateBound = 2 * time.Second
+	// LatePercent is the share of lost requests that arrive late instead.
+	LatePercent = 50
+	// RepeatPercent is the share of delivered requests that arrive a
+	// second time.
+	RepeatPercent = 10
+)
+
+// MaxMessageSize bounds the encoded size of a request or a reply. A call
+// whose args or reply are bigger fails: Call returns false and says so on
+// the log.
+const MaxMessageSize = 32 << 20
+
+// ErrCleanedUp is the error AddServer returns once Cleanup has ended the
+// network: no server can join it.
+var ErrCleanedUp = errors.New("the network has been cleaned up (Cleanup); no server can join it")
+
 // Network is a set of named servers and the lossy links between them. All of
 // its methods are safe for concurrent use.
 type Network struct {
@@ -55,13 +78,18 @@ type Network struct {
 
 	mu             sync.Mutex
 	links          map[link]*mathrand.Rand // the fault stream of each caller-server pair
+	lateLinks      map[link]*mathrand.Rand // the stream of late faults of each pair
 	policy         faults.Policy           // decides each call's fate instead of links, if set
 	reliable       bool
 	longDelays     bool
 	longReordering bool
+	lateRequests   bool
 	servers        map[string]*server       // running servers by name
 	epochs         map[string]int           // DeleteServer count per name; ends of an older epoch are dead
+	callers        map[string]bool          // names ends were made under
 	groups         map[string]int           // partition group of each listed name
+	cuts           map[link]bool            // links cut by Cut
+	delays         map[link]time.Duration   // delays added by LinkDelay
 	counts         map[string]*atomic.Int64 // requests delivered per server name, for every name ever added
 	totalCount     int
 	warned         map[string]bool // log lines already printed
@@ -79,14 +107,18 @@ func MakeNetwork() *Network {
 		seed = int64(binary.LittleEndian.Uint64(b[:]) & math.MaxInt64)
 	}
 	return &Network{
-		seed:     seed,
-		done:     make(chan struct{}),
-		links:    map[link]*mathrand.Rand{},
-		reliable: true,
-		servers:  map[string]*server{},
-		epochs:   map[string]int{},
-		counts:   map[string]*atomic.Int64{},
-		warned:   map[string]bool{},
+		seed:      seed,
+		done:      make(chan struct{}),
+		links:     map[link]*mathrand.Rand{},
+		lateLinks: map[link]*mathrand.Rand{},
+		reliable:  true,
+		servers:   map[string]*server{},
+		epochs:    map[string]int{},
+		callers:   map[string]bool{},
+		cuts:      map[link]bool{},
+		delays:    map[link]time.Duration{},
+		counts:    map[string]*atomic.Int64{},
+		warned:    map[string]bool{},
 	}
 }
 
@@ -156,12 +188,27 @@ func (n *Network) LongReordering(yes bool) {
 	n.longReordering = yes
 }
 
+// LateRequests sets whether requests may arrive late or twice (true), or
+// never (false, the default). When on, a request the network lost may
+// reach its server later after all, after its Call has returned false, and
+// a delivered request may reach its server a second time; either within
+// LateBound of being sent. The handler runs each time, and the reply goes
+// nowhere. Such a request goes only to the server incarnation it was sent
+// to, never to a server restarted since, and only if the link is up when it
+// arrives.
+func (n *Network) LateRequests(yes bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.lateRequests = yes
+}
+
 // AddServer starts a server called name, made of the given services. Each
 // service is a pointer to a value whose RPC methods (see the package doc)
 // become callable as "TypeName.Method". Adding a name that was deleted
 // before is a restart. AddServer returns an error, and changes nothing, if
 // the name is empty or already running, if two services share a type name,
-// or if a service breaks the RPC method rules.
+// if a service breaks the RPC method rules, or if the network has been
+// cleaned up.
 func (n *Network) AddServer(name string, services ...any) error {
 	_, err := n.addServer(name, services)
 	return err
@@ -193,6 +240,9 @@ func (n *Network) addServer(name string, services []any) (*server, error) {
 
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.closed() {
+		return nil, fmt.Errorf("labrpc: AddServer %q: %w", name, ErrCleanedUp)
+	}
 	if _, running := n.servers[name]; running {
 		return nil, fmt.Errorf("labrpc: AddServer %q: a server of that name is already running; DeleteServer it first", name)
 	}
@@ -203,14 +253,11 @@ func (n *Network) addServer(name string, services []any) (*server, error) {
 		n.counts[name] = srv.count
 	}
 	n.servers[name] = srv
-	if n.closed() {
-		srv.stopLocked() // no worker of it may outlive the network
-	}
 	n.topology.Add(1)
 	if restart {
-		n.noteLocked(EventRestart, name, "")
+		n.noteLocked(Event{Kind: EventRestart, From: name})
 	} else {
-		n.noteLocked(EventStart, name, "")
+		n.noteLocked(Event{Kind: EventStart, From: name})
 	}
 	return srv, nil
 }
@@ -218,11 +265,16 @@ func (n *Network) addServer(name string, services []any) (*server, error) {
 // DeleteServer crashes the server called name (fail-stop): later calls to it
 // fail, replies of calls in flight to it are lost, and ends made under that
 // name so far can no longer call anyone. A server of the same name may be
-// added again. Deleting a name with no server only kills its ends.
+// added again. Deleting a name with no server only kills its ends; deleting
+// a name that no server and no end ever had says so on the log, once.
 func (n *Network) DeleteServer(name string) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
+	known := n.counts[name] != nil || n.callers[name]
 	n.deleteLocked(name)
+	n.mu.Unlock()
+	if !known {
+		n.warnOnce("delete "+name, "labrpc: DeleteServer(%q): no server of that name was ever added, and no end calls under it: nothing to crash", name)
+	}
 }
 
 // Unregister crashes the server that rcvr was added as one of the services
@@ -248,35 +300,123 @@ func (n *Network) deleteLocked(name string) {
 	if srv, ok := n.servers[name]; ok {
 		srv.stopLocked()
 		delete(n.servers, name)
-		n.noteLocked(EventCrash, name, "")
+		n.noteLocked(Event{Kind: EventCrash, From: name})
 	}
 }
 
 // Partition splits the network: only names in the same group can talk to
 // each other. A name listed in no group reaches everyone. A new partition
-// replaces the old one.
+// replaces the old one. A name may be in one group only: a partition that
+// lists a name in two groups is refused, with a line on the log, and the
+// network stays as it was.
 func (n *Network) Partition(groups ...[]string) {
+	if err := checkGroups(groups); err != nil {
+		log.Printf("labrpc: Partition: %v; the partition is refused, and the network stays as it was", err)
+		return
+	}
+	typed := make([][]string, len(groups))
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		typed[i] = slices.Clone(g)
+		parts[i] = "[" + strings.Join(g, " ") + "]"
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.groups = map[string]int{}
-	parts := make([]string, len(groups))
 	for i, g := range groups {
 		for _, name := range g {
 			n.groups[name] = i
 		}
-		parts[i] = "[" + strings.Join(g, " ") + "]"
 	}
 	n.topology.Add(1)
-	n.noteLocked(EventPartition, "", strings.Join(parts, " | "))
+	n.noteLocked(Event{Kind: EventPartition, Detail: strings.Join(parts, " | "), Info: typed})
 }
 
-// Heal ends the partition: every name reaches every other again.
+// checkGroups explains why groups are not a partition, if they are not:
+// a name is listed in two of them.
+func checkGroups(groups [][]string) error {
+	first := map[string]int{}
+	for i, g := range groups {
+		for _, name := range g {
+			if j, seen := first[name]; seen && j != i {
+				return fmt.Errorf("%q is in group %d and in group %d, but a name may be in one group only", name, j+1, i+1)
+			}
+			first[name] = i
+		}
+	}
+	return nil
+}
+
+// Heal ends the partition and mends every cut link: every name reaches
+// every other again. Link delays stay.
 func (n *Network) Heal() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.groups = nil
+	clear(n.cuts)
 	n.topology.Add(1)
-	n.noteLocked(EventHeal, "", "")
+	n.noteLocked(Event{Kind: EventHeal})
+}
+
+// Cut cuts the link from the name from to the server called to, in that
+// direction only: calls made under from to that server fail as if the two
+// were partitioned apart (the request never arrives; the reply of a call in
+// flight is lost), while calls the other way, and every other link, still
+// work. Cutting both directions takes two cuts:
+//
+//	net.Cut("s1", "vs") // s1 cannot reach the view service, and still reaches s2
+//	net.Cut("p", "b")   // p and b are cut apart; both still reach everyone else
+//	net.Cut("b", "p")
+//
+// A cut stays until Mend or Heal, across crashes and restarts of either
+// name.
+func (n *Network) Cut(from, to string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	l := link{from, to}
+	if n.cuts[l] {
+		return
+	}
+	n.cuts[l] = true
+	n.topology.Add(1)
+	n.noteLocked(Event{Kind: EventCut, From: from, To: to})
+}
+
+// Mend undoes Cut(from, to); it does nothing if that link is not cut.
+func (n *Network) Mend(from, to string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	l := link{from, to}
+	if !n.cuts[l] {
+		return
+	}
+	delete(n.cuts, l)
+	n.topology.Add(1)
+	n.noteLocked(Event{Kind: EventMend, From: from, To: to})
+}
+
+// LinkDelay adds d to the travel time of every request sent from now on
+// under the name from to the server called to, on top of the network's own
+// delays; d = 0 removes the delay. Other links, the other direction
+// included, are not delayed. A negative d is refused with a line on the
+// log. Heal does not remove delays.
+func (n *Network) LinkDelay(from, to string, d time.Duration) {
+	if d < 0 {
+		log.Printf("labrpc: LinkDelay(%q, %q, %v): a delay cannot be negative; the link is left as it was", from, to, d)
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	l := link{from, to}
+	if n.delays[l] == d {
+		return
+	}
+	if d == 0 {
+		delete(n.delays, l)
+	} else {
+		n.delays[l] = d
+	}
+	n.noteLocked(Event{Kind: EventLinkDelay, From: from, To: to, Detail: d.String(), Info: d})
 }
 
 // connectedLocked reports whether a and b can talk under the partition.
@@ -318,6 +458,7 @@ func (n *Network) GetTotalBytes() int64 {
 func (n *Network) MakeEnd(name string) *ClientEnd {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.callers[name] = true
 	return &ClientEnd{net: n, name: name, epoch: n.epochs[name]}
 }
 

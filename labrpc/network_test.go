@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -208,6 +209,11 @@ func TestJournal(t *testing.T) {
 			"start s1 ", "start s2 ", "crash s2 ", "restart s2 ",
 			"partition  [c1 s1] | [s2]", "heal  ", "note tester phase two",
 		}, network, "the journal records starts, crashes, restarts, partitions, heals and notes (%s)", docJournal)
+		for _, e := range j.Events {
+			if e.Kind == labrpc.EventPartition {
+				assert.Equal(t, [][]string{{"c1", "s1"}, {"s2"}}, e.Info, "a partition's Info holds its groups, typed (%s)", docJournal)
+			}
+		}
 
 		assert.True(t, hasKind(j, labrpc.EventDropRequest), "an unreliable network's lost requests are journaled (%s)", docJournal)
 		assert.True(t, hasKind(j, labrpc.EventDropReply), "an unreliable network's lost replies are journaled (%s)", docJournal)
@@ -231,7 +237,9 @@ func TestJournal(t *testing.T) {
 			}
 		}
 		assert.Equal(t, "EventKind(99)", labrpc.EventKind(99).String(), "an unknown kind prints its number")
-		for k := labrpc.EventSend; k <= labrpc.EventNote; k++ {
+		assert.Equal(t, "00:00:00.000000 cut          s1 -> vs", labrpc.Event{Time: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), Kind: labrpc.EventCut, From: "s1", To: "vs"}.String(),
+			"Event.String shows a link's two names (%s)", docJournal)
+		for k := labrpc.EventSend; k <= labrpc.EventLinkDelay; k++ {
 			assert.NotContains(t, k.String(), "EventKind", "every kind has a name (%s)", docJournal)
 		}
 	})

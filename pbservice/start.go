@@ -2,6 +2,7 @@ package pbservice
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -17,7 +18,8 @@ import (
 // controls belong to the tests.
 
 // StartServer starts a key/value server called me on net; vshost is the
-// view service's name.
+// view service's name. On a network already cleaned up (the test is over)
+// the server starts killed.
 func StartServer(net *labrpc.Network, vshost string, me string) *PBServer {
 	host := net.Host(me)
 	pb := &PBServer{
@@ -29,6 +31,10 @@ func StartServer(net *labrpc.Network, vshost string, me string) *PBServer {
 		state: newPBState(me),
 	}
 	if err := host.AddServer(pb); err != nil {
+		if errors.Is(err, labrpc.ErrCleanedUp) {
+			pb.Kill() // the test is over: the server starts dead
+			return pb
+		}
 		panic(fmt.Sprintf("pbservice: StartServer: %v", err))
 	}
 	go pb.ticker()

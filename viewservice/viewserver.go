@@ -1,6 +1,7 @@
 package viewservice
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -82,11 +83,16 @@ func orNone(server string) string {
 	return server
 }
 
-// StartServer starts a view service called me on net.
+// StartServer starts a view service called me on net. On a network already
+// cleaned up (the test is over) the server starts killed.
 func StartServer(net *labrpc.Network, me string) *ViewServer {
 	host := net.Host(me)
 	vs := &ViewServer{host: host, me: me, done: make(chan struct{}), state: newViewState()}
 	if err := host.AddServer(vs); err != nil {
+		if errors.Is(err, labrpc.ErrCleanedUp) {
+			vs.Kill() // the test is over: the server starts dead
+			return vs
+		}
 		panic(fmt.Sprintf("viewservice: StartServer: %v", err))
 	}
 	go vs.ticker()

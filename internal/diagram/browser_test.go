@@ -60,6 +60,10 @@ func headless(t *testing.T, page string, args ...string) []byte {
 	return out
 }
 
+// scenarioMarks are the classes of the marks of journalScenario's late and
+// repeated requests and its link faults.
+var scenarioMarks = []string{"resend late", "resend again", "linkmark cut", "linkmark mend", "linkmark link-delay"}
+
 // TestDiagramRendersInChromium opens generated diagrams in headless
 // Chromium and checks that the page's script ran to the end without error
 // and drew the expected lanes and calls.
@@ -71,11 +75,12 @@ func TestDiagramRendersInChromium(t *testing.T) {
 		journal  labrpc.Journal
 		realtime bool
 		lanes    string
+		marks    []string // classes of marks the page must draw
 	}{
-		{"scenario", scenario, false, "vs s1 s2 ck1 test"},
-		{"scenario on the wall clock", scenario, true, "vs s1 s2 ck1 test"},
-		{"full journal", bigJournal(labrpc.JournalLimit), false, "vs s1 s2 ck1 ck2"},
-		{"empty journal", labrpc.Journal{}, false, ""},
+		{"scenario", scenario, false, "vs s1 s2 ck1 test", scenarioMarks},
+		{"scenario on the wall clock", scenario, true, "vs s1 s2 ck1 test", scenarioMarks},
+		{"full journal", bigJournal(labrpc.JournalLimit), false, "vs s1 s2 ck1 ck2", nil},
+		{"empty journal", labrpc.Journal{}, false, "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, regexp.MustCompile(`\W`).ReplaceAllString(tc.name, "_")+".html")
@@ -97,6 +102,9 @@ func TestDiagramRendersInChromium(t *testing.T) {
 				require.NotNil(t, drawn, "the page says how many calls it drew")
 				assert.NotEqual(t, "0", drawn[1], "the page drew calls")
 				assert.Regexp(t, `<g class="call" data-i="\d+">`, dom, "calls are drawn as SVG groups")
+			}
+			for _, mark := range tc.marks {
+				assert.Contains(t, dom, `class="`+mark+`"`, "the page draws a %q mark", mark)
 			}
 		})
 	}

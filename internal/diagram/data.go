@@ -52,18 +52,22 @@ type call struct {
 	Args      string `json:"a,omitempty"`
 	Size      int    `json:"z,omitempty"`
 	Deliver   *point `json:"d,omitempty"`
+	Late      *point `json:"l,omitempty"` // a lost request delivered late after all
+	Again     *point `json:"g,omitempty"` // a delivered request delivered a second time
 	End       *point `json:"e,omitempty"`
 	Outcome   string `json:"o,omitempty"` // reply, drop-request, drop-reply or fail; "" if it never ended
 	Reply     string `json:"r,omitempty"` // the reply, or why the call failed
 	ReplySize int    `json:"rz,omitempty"`
 }
 
-// An event is a start, restart, crash, partition, heal or note.
+// An event is a start, restart, crash, partition, heal, note, or a cut,
+// mend or delay of a link.
 type event struct {
 	At     point   `json:"p"`
 	Kind   string  `json:"k"`
-	Node   int     `json:"n"` // index in Nodes, -1 for none
-	Detail string  `json:"d,omitempty"`
+	Node   int     `json:"n"`           // index in Nodes, -1 for none; where a link starts
+	To     int     `json:"t"`           // where a link ends, -1 for none
+	Detail string  `json:"d,omitempty"` // a note's text, a partition's groups, a link's delay
 	Groups [][]int `json:"g,omitempty"` // a partition's groups, as node indexes
 }
 
@@ -153,6 +157,10 @@ func build(info Info, j labrpc.Journal, desc Description, maxEvents int) data {
 			c.Send, c.Args, c.Size = &p, e.Detail, e.Size
 		case labrpc.EventDeliver:
 			c.Deliver = &p
+		case labrpc.EventDeliverLate:
+			c.Late = &p
+		case labrpc.EventDeliverAgain:
+			c.Again = &p
 		default: // reply, drop-request, drop-reply, fail
 			c.End, c.Outcome, c.Reply = &p, e.Kind.String(), e.Detail
 			if e.Kind == labrpc.EventReply {
@@ -207,13 +215,16 @@ func countCalls(events []labrpc.Event) int {
 
 // networkEvent converts an event that belongs to no call.
 func networkEvent(e labrpc.Event, p point, nodeIndex map[string]int) event {
-	de := event{At: p, Kind: e.Kind.String(), Node: -1, Detail: e.Detail}
-	if i, ok := nodeIndex[e.From]; ok && e.From != "" {
+	de := event{At: p, Kind: e.Kind.String(), Node: -1, To: -1, Detail: e.Detail}
+	if i, ok := nodeIndex[e.From]; ok && (e.From != "" || e.To != "") {
 		de.Node = i
 	}
-	if e.Kind == labrpc.EventPartition {
-		for _, g := range parseGroups(e.Detail) {
-			var idx []int
+	if i, ok := nodeIndex[e.To]; ok && e.To != "" {
+		de.To = i
+	}
+	if groups, ok := e.Info.([][]string); ok && e.Kind == labrpc.EventPartition {
+		for _, g := range groups {
+			idx := []int{}
 			for _, name := range g {
 				if i, ok := nodeIndex[name]; ok {
 					idx = append(idx, i)
@@ -223,17 +234,6 @@ func networkEvent(e labrpc.Event, p point, nodeIndex map[string]int) event {
 		}
 	}
 	return de
-}
-
-// parseGroups reads a partition's detail, "[a b] | [c]", back into groups.
-func parseGroups(detail string) [][]string {
-	var groups [][]string
-	for part := range strings.SplitSeq(detail, "|") {
-		part = strings.TrimSpace(part)
-		part = strings.TrimSuffix(strings.TrimPrefix(part, "["), "]")
-		groups = append(groups, strings.Fields(part))
-	}
-	return groups
 }
 
 // lanes returns one lane per name seen in the journal: the view services
@@ -253,7 +253,7 @@ func lanes(events []labrpc.Event, desc Description) []node {
 	}
 	for _, e := range events {
 		switch {
-		case e.Call != 0:
+		case e.Call != 0, e.To != "": // a call, or a link of one
 			set(e.From, "clerk")
 			set(e.To, "server")
 		case e.Kind == labrpc.EventStart || e.Kind == labrpc.EventRestart || e.Kind == labrpc.EventCrash:

@@ -1,8 +1,10 @@
 // Package diagram draws the message diagram of a test run from its
 // network's journal: one self-contained HTML page with a lane per node
 // (the view service, the servers, the clerks, the test's own notes), an
-// arrow per call with its fate, and the network's crashes, partitions and
-// notes. The harness (internal/labtest) writes one for every failing test.
+// arrow per call with its fate (and a dash-dot arrow for each late or
+// repeated delivery of its request), and the network's crashes,
+// partitions, cut and mended links, link delays and notes. The harness
+// (internal/labtest) writes one for every failing test.
 //
 // The journal says who called whom; what the messages mean comes from a
 // Description, which each part's tests give for their own services: which
@@ -22,7 +24,7 @@ import (
 // DefaultMaxEvents is how many journal events a diagram keeps by default:
 // the calls of the last DefaultMaxEvents events before the test ended (the
 // failure is most often near the end), plus every crash, restart,
-// partition, heal, note and view change.
+// partition, heal, cut, mend, link delay, note and view change.
 const DefaultMaxEvents = 20_000
 
 // A View is what the diagram knows of a view: its number, primary and

@@ -19,6 +19,9 @@ const GROUP_FILL = ['#fff1c9', '#dff3e4', '#e5ecfb', '#f8e1ec', '#e6f4f1'];
 const DROP_REQ = '#d32f2f';
 const DROP_REP = '#ef6c00';
 const FAIL = '#7b1fa2';
+const CUT = '#c62828';
+const MEND = '#2e7d32';
+const DELAY = '#b26a00';
 
 const body = document.body;
 
@@ -61,7 +64,7 @@ function main() {
   let scope = 'The network recorded ' + D.recorded + ' events (' + calls.length + ' calls on this page).';
   if (D.omitted > 0) scope += ' Its journal kept only the last ' + (D.recorded - D.omitted) + ': the first ' + D.omitted + ' are lost.';
   if (D.cutCalls > 0) scope += ' To stay small, this page keeps only the calls of the last ' + D.maxEvents +
-    ' call events (PBLAB_TRACE_EVENTS changes it): ' + D.cutCalls + ' earlier calls are left out; crashes, partitions, notes and views are all kept.';
+    ' call events (PBLAB_TRACE_EVENTS changes it): ' + D.cutCalls + ' earlier calls are left out; crashes, partitions, link faults, notes and views are all kept.';
   scope += ' At most ' + MAX_CALLS + ' calls are drawn at a time: pick a window with the controls or by clicking the overview.';
   $('scope').textContent = scope;
 
@@ -85,11 +88,13 @@ function main() {
     '<span class="swatch" style="background:' + color[i] + '"></span>' + esc(label[i]) + ' (' + perMethod[i] + ')</label>').join('');
 
   // ---- the run's extent ----
+  // A call's points: its send, delivery, late or second delivery, and end.
+  const points = (c) => [c.s, c.d, c.l, c.g, c.e];
   const firstSeq = (c) => (c.s || c.d || c.e)[0];
   calls.sort((a, b) => firstSeq(a) - firstSeq(b));
   let t0 = Infinity, t1 = -Infinity;
   const see = (p) => { if (p) { t0 = Math.min(t0, p[1]); t1 = Math.max(t1, p[1]); } };
-  calls.forEach((c) => { see(c.s); see(c.d); see(c.e); });
+  calls.forEach((c) => points(c).forEach(see));
   events.forEach((e) => see(e.p));
   if (t0 === Infinity) { t0 = 0; t1 = 0; }
   const callTime = (c) => (c.s || c.d || c.e)[1];
@@ -130,7 +135,7 @@ function main() {
     const inWin = (p) => p && p[1] >= win.from && p[1] <= win.to;
 
     // The calls to draw.
-    let vis = calls.filter((c) => enabled[c.m] && (inWin(c.s) || inWin(c.d) || inWin(c.e)));
+    let vis = calls.filter((c) => enabled[c.m] && points(c).some(inWin));
     const inWindow = vis.length;
     if (vis.length > MAX_CALLS) vis = vis.slice(vis.length - MAX_CALLS);
     const visEvents = events.filter((e) => inWin(e.p));
@@ -139,7 +144,7 @@ function main() {
     // Rows: one per distinct journal position among the points drawn.
     const seqs = new Set();
     const add = (p) => { if (p) seqs.add(p[0]); };
-    vis.forEach((c) => { add(c.s); add(c.d); add(c.e); });
+    vis.forEach((c) => points(c).forEach(add));
     visEvents.forEach((e) => add(e.p));
     visViews.forEach((v) => add(v.p));
     const sorted = Array.from(seqs).sort((a, b) => a - b);
@@ -147,7 +152,7 @@ function main() {
     sorted.forEach((s, i) => rowOf.set(s, i));
     const timeOf = new Map();
     const note = (p) => { if (p) timeOf.set(p[0], p[1]); };
-    vis.forEach((c) => { note(c.s); note(c.d); note(c.e); });
+    vis.forEach((c) => points(c).forEach(note));
     visEvents.forEach((e) => note(e.p));
     visViews.forEach((v) => note(v.p));
     const nRows = Math.max(sorted.length, 1);
@@ -156,22 +161,26 @@ function main() {
     const width = AXIS + VIEWCOL + LANE * nodes.length + 8;
     const startSeq = sorted.length ? sorted[0] : Infinity;
 
-    // The state at the top of the window: who is down, the partition, the view.
+    // The state at the top of the window: who is down, the partition, the
+    // cut links, the view.
     const down = new Map(); // node -> seq it crashed at (-1: before the window)
     let partition = null; // {p, groups} in force
+    const cuts = new Map(); // "from → to" of each cut link
     for (const e of events) {
       if (e.p[0] >= startSeq) break;
       if (e.k === 'crash') down.set(e.n, -1);
       else if (e.k === 'start' || e.k === 'restart') down.delete(e.n);
       else if (e.k === 'partition') partition = { p: null, e: e };
-      else if (e.k === 'heal') partition = null;
+      else if (e.k === 'heal') { partition = null; cuts.clear(); }
+      else if (e.k === 'cut') cuts.set(e.n + ' ' + e.t, nodeName(e.n) + ' → ' + nodeName(e.t));
+      else if (e.k === 'mend') cuts.delete(e.n + ' ' + e.t);
     }
     let view = null;
     for (const v of views) { if (v.p[0] < startSeq) view = v; }
 
     const out = [];
     out.push('<defs>');
-    const arrowColors = color.concat([DROP_REQ, DROP_REP, FAIL]);
+    const arrowColors = color.concat([DROP_REQ, DROP_REP, FAIL, CUT, MEND, DELAY]);
     arrowColors.forEach((c, i) => {
       out.push('<marker id="arr' + i + '" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto-start-reverse">' +
         '<path d="M0,0 L10,5 L0,10 z" fill="' + c + '"/></marker>');
@@ -270,7 +279,7 @@ function main() {
       '<path stroke="' + FAIL + '" stroke-width="1.6" d="M' + (cx - 3) + ',' + (cy + 3) + ' L' + (cx + 3) + ',' + (cy - 3) + '"/>';
     const line = (cls, x1, y1, x2, y2, c, marker) => '<path class="' + cls + '" stroke="' + c + '" d="M' + x1 + ',' + y1 + ' L' + x2 + ',' + y2 + '"' +
       (marker === undefined ? '' : ' marker-end="url(#arr' + marker + ')"') + '/>';
-    const iReq = color.length, iRep = color.length + 1, iFail = color.length + 2;
+    const linkArrow = { cut: color.length + 3, mend: color.length + 4, 'link-delay': color.length + 5 };
     for (const c of vis) {
       const ci = callIndex.get(c);
       const col = color[c.m];
@@ -327,12 +336,36 @@ function main() {
       } else if (c.d) {
         parts.push('<text class="halo" x="' + (xt + 5) + '" y="' + (yd + 3) + '" fill="' + col + '">… no reply yet</text>');
       }
+      // A late or second delivery: a dash-dot arrow from the send to the
+      // server, labelled; its reply goes nowhere.
+      const resends = [];
+      for (const [p, what] of [[c.l, 'late'], [c.g, 'again']]) {
+        if (!p) continue;
+        const yr = y(p), y0 = ys === null ? yr : ys;
+        parts.push(line('resend ' + what, xs, y0, xt, yr, col, c.m));
+        parts.push('<text class="halo" x="' + (xt + (xs <= xt ? -6 : 6)) + '" y="' + (yr - 4) + '" text-anchor="' +
+          (xs <= xt ? 'end' : 'start') + '" fill="' + col + '">' + what + '</text>');
+        resends.push('<path class="hit" d="M' + xs + ',' + y0 + ' L' + xt + ',' + yr + '"/>');
+      }
       if (hit.length === 1) hit.push([hit[0][0] + 1, hit[0][1]]);
       out.push('<g class="call" data-i="' + ci + '">' + parts.join('') +
-        '<path class="hit" d="M' + hit.map((p) => p[0] + ',' + p[1]).join(' L') + '"/></g>');
+        '<path class="hit" d="M' + hit.map((p) => p[0] + ',' + p[1]).join(' L') + '"/>' + resends.join('') + '</g>');
     }
 
-    // Starts, restarts, crashes, heals and notes.
+    // A cut, mend or delay of a link: a line from the link's start to its
+    // end, labelled; a cut is crossed by a bar.
+    function linkMark(e, x1, yy) {
+      const x2 = e.t >= 0 ? x(e.t) : x1 + LANE / 2;
+      const c = e.k === 'cut' ? CUT : e.k === 'mend' ? MEND : DELAY;
+      const text = e.k === 'link-delay' ? (e.d === '0s' ? 'no delay' : 'delay +' + e.d) : e.k;
+      const mx = (x1 + x2) / 2;
+      let m = line('linkmark ' + e.k, x1, yy, x2, yy, c, linkArrow[e.k]);
+      if (e.k === 'cut') m += '<path stroke="' + c + '" stroke-width="2.4" d="M' + (mx - 3) + ',' + (yy - 6) + ' L' + (mx - 3) + ',' + (yy + 6) +
+        ' M' + (mx + 3) + ',' + (yy - 6) + ' L' + (mx + 3) + ',' + (yy + 6) + '"/>';
+      return m + '<text class="halo" x="' + (mx + 7) + '" y="' + (yy - 4) + '" fill="' + c + '" font-weight="600">' + esc(text) + '</text>';
+    }
+
+    // Starts, restarts, crashes, heals, notes, and cuts, mends and delays.
     for (const e of visEvents) {
       const ei = eventIndex.get(e);
       const yy = y(e.p);
@@ -350,6 +383,11 @@ function main() {
           break;
         case 'heal':
           mark = '<text class="partlabel halo" x="' + xx + '" y="' + (yy + 3) + '">heal</text>';
+          break;
+        case 'cut':
+        case 'mend':
+        case 'link-delay':
+          mark = linkMark(e, xx, yy);
           break;
         case 'partition':
           break; // drawn as a band
@@ -375,6 +413,7 @@ function main() {
     if (inWindow > vis.length) status = '<span class="warn">' + status + ', the last ' + MAX_CALLS + ' of the ' + inWindow +
       ' in this window: narrow the window to see the others.</span>';
     else status += '.';
+    if (cuts.size > 0) status += ' Links cut when the window starts: ' + esc(Array.from(cuts.values()).join(', ')) + '.';
     $('status').innerHTML = status;
     $('from').value = secs(win.from - inputOrigin);
     $('to').value = secs(win.to - inputOrigin);
@@ -414,6 +453,9 @@ function main() {
     for (const e of events) {
       if (e.k === 'crash') out.push('<line x1="' + ox(e.p[1]) + '" x2="' + ox(e.p[1]) + '" y1="0" y2="' + H + '" stroke="#b3261e"/>');
       if (e.k === 'restart' || e.k === 'start') out.push('<line x1="' + ox(e.p[1]) + '" x2="' + ox(e.p[1]) + '" y1="' + (H - 10) + '" y2="' + H + '" stroke="#2a9d55"/>');
+      if (e.k === 'cut' || e.k === 'mend' || e.k === 'link-delay') {
+        out.push('<line x1="' + ox(e.p[1]) + '" x2="' + ox(e.p[1]) + '" y1="12" y2="22" stroke="' + (e.k === 'cut' ? CUT : e.k === 'mend' ? MEND : DELAY) + '" stroke-width="2"/>');
+      }
     }
     out.push('<rect x="' + ox(win.from) + '" y="1" width="' + Math.max(2, ox(win.to) - ox(win.from)) + '" height="' + (H - 2) +
       '" fill="rgba(47,109,181,.12)" stroke="#2f6db5"/>');
@@ -463,12 +505,15 @@ function main() {
     let s = '#' + c.id + ' ' + methods[c.m] + '  ' + nodeName(c.f) + ' → ' + nodeName(c.t) + '\n';
     if (c.s) s += 'sent ' + fmtTime(c.s[1], true) + ' (' + (c.z || 0) + ' B): ' + (c.a || '') + '\n';
     if (c.d) s += 'delivered ' + fmtTime(c.d[1], true) + '\n';
+    if (c.l) s += 'delivered LATE at ' + fmtTime(c.l[1], true) + ', after the call ended; its reply went nowhere\n';
+    if (c.g) s += 'delivered AGAIN at ' + fmtTime(c.g[1], true) + '; that reply went nowhere\n';
     s += outcome(c);
     if (c.o === 'reply') s += ': ' + (c.r || '');
     return s;
   }
   function eventText(e) {
-    return e.k + (e.n >= 0 ? ' ' + nodeName(e.n) : '') + ' at ' + fmtTime(e.p[1], true) + (e.d ? '\n' + e.d : '');
+    return e.k + (e.n >= 0 ? ' ' + nodeName(e.n) : '') + (e.t >= 0 ? ' → ' + nodeName(e.t) : '') + ' at ' + fmtTime(e.p[1], true) +
+      (e.d ? '\n' + e.d : '');
   }
   function viewText(v) {
     return 'view ' + v.v + ': primary ' + (v.pr || '(none)') + ', backup ' + (v.b || '(none)') + '\nfirst seen at ' +
@@ -539,7 +584,10 @@ function main() {
     let h = '<dl>' + row('call', '#' + c.id) + row('method', '<code>' + esc(methods[c.m]) + '</code>') +
       row('from', esc(nodeName(c.f))) + row('to', esc(nodeName(c.t)));
     if (c.s) h += row('sent', fmtTime(c.s[1], true)) + row('size', (c.z || 0) + ' B');
-    h += row('delivered', c.d ? fmtTime(c.d[1], true) : '—') + row('outcome', esc(outcome(c))) + '</dl>';
+    h += row('delivered', c.d ? fmtTime(c.d[1], true) : '—');
+    if (c.l) h += row('delivered late', fmtTime(c.l[1], true) + ' (the reply went nowhere)');
+    if (c.g) h += row('delivered again', fmtTime(c.g[1], true) + ' (the reply went nowhere)');
+    h += row('outcome', esc(outcome(c))) + '</dl>';
     if (c.s) h += '<h2>Arguments</h2><pre>' + esc(c.a || '') + '</pre>';
     if (c.o === 'reply') h += '<h2>Reply</h2><pre>' + esc(c.r || '') + '</pre>';
     box.innerHTML = h;
@@ -555,6 +603,11 @@ function main() {
       ['<path d="M4,6 L22,14" stroke="' + FAIL + '" stroke-width="1.2" stroke-dasharray="2 3"/>' + nope(22, 14), 'call failed (unreachable, crashed, timed out; hover for why)'],
       ['<rect x="4" y="3" width="36" height="14" fill="url(#lghatch)"/><rect x="2" y="5" width="8" height="8" fill="#b3261e"/>', 'crashed until restart'],
       ['<rect x="4" y="3" width="16" height="14" fill="' + GROUP_FILL[0] + '"/><rect x="22" y="3" width="16" height="14" fill="' + GROUP_FILL[1] + '"/>', 'partition: one colour per group'],
+      ['<path d="M4,6 L40,14" stroke="#1f6fd1" stroke-width="1.6" stroke-dasharray="8 3 2 3" marker-end="url(#lg0)"/>',
+        'request delivered late or again (label: late, again; LateRequests): the handler ran, its reply went nowhere'],
+      ['<path d="M4,10 L40,10" stroke="' + CUT + '" stroke-width="1.6"/><path stroke="' + CUT + '" stroke-width="2.4" d="M19,4 L19,16 M25,4 L25,16"/>',
+        'link cut, one direction: calls from the left lane to the right fail (a line without bars: mended)'],
+      ['<path d="M4,10 L40,10" stroke="' + DELAY + '" stroke-width="1.6"/>', 'link delay set (LinkDelay)'],
       ['<rect x="4" y="3" width="36" height="14" fill="#e8f0fa" stroke="#b8cde8"/><line x1="4" y1="3" x2="40" y2="3" stroke="#2f6db5" stroke-dasharray="6 4"/>', 'a new view, first seen'],
     ];
     function cross(cx, cy, c) {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/faults"
 	"pblab/labrpc"
 )
 
@@ -73,9 +74,24 @@ var fakeDescription = Description{
 	},
 }
 
+// fateList is a fault policy that gives the calls it is asked about the
+// fates of its list, in order, and then the zero Fate.
+type fateList struct{ fates []faults.Fate }
+
+func (l *fateList) Decide(faults.Call) faults.Fate {
+	if len(l.fates) == 0 {
+		return faults.Fate{}
+	}
+	f := l.fates[0]
+	l.fates = l.fates[1:]
+	return f
+}
+
 // journalScenario runs a short scenario in virtual time and returns its
 // journal: two views, a clerk's puts on a reliable and then an unreliable
-// network, a partition and its heal, a crash and a restart, and a note.
+// network, a partition and its heal, a cut link and its mend, a link delay,
+// a request delivered late and one delivered twice, a crash and a restart,
+// and notes.
 func journalScenario(t *testing.T) labrpc.Journal {
 	var j labrpc.Journal
 	synctest.Test(t, func(t *testing.T) {
@@ -105,6 +121,20 @@ func journalScenario(t *testing.T) labrpc.Journal {
 		net.Partition([]string{"vs", "s1"}, []string{"s2", "ck1"})
 		put("s1")
 		net.Heal()
+		net.Cut("ck1", "s1")
+		put("s1")
+		net.Mend("ck1", "s1")
+		net.LinkDelay("ck1", "s1", 50*time.Millisecond)
+		put("s1")
+		net.LinkDelay("ck1", "s1", 0)
+		require.NoError(t, faults.Install(net, &fateList{fates: []faults.Fate{
+			{DropRequest: true, DeliverLate: 300 * time.Millisecond},
+			{Repeat: 200 * time.Millisecond},
+		}}))
+		put("s1")
+		put("s1")
+		require.NoError(t, faults.Install(net, nil))
+		time.Sleep(time.Second) // the late and the repeated request arrive
 		net.DeleteServer("s2")
 		put("s2")
 		require.NoError(t, net.AddServer("s2", &KV{}))
@@ -146,11 +176,35 @@ func TestDiagramData(t *testing.T) {
 	for _, e := range d.Events {
 		kinds[e.Kind]++
 	}
-	assert.Equal(t, map[string]int{"start": 3, "partition": 1, "heal": 1, "crash": 1, "restart": 1, "note": 2}, kinds)
+	assert.Equal(t, map[string]int{"start": 3, "partition": 1, "heal": 1, "crash": 1, "restart": 1, "note": 2,
+		"cut": 1, "mend": 1, "link-delay": 2}, kinds)
 	for _, e := range d.Events {
-		if e.Kind == "partition" {
-			assert.Equal(t, [][]int{{0, 1}, {2, 3}}, e.Groups, "partition groups as lane indexes")
+		switch e.Kind {
+		case "partition":
+			assert.Equal(t, [][]int{{0, 1}, {2, 3}}, e.Groups, "partition groups as lane indexes, from the event's typed groups")
+		case "cut", "mend", "link-delay":
+			assert.Equal(t, []int{3, 1}, []int{e.Node, e.To}, "%s: the link from ck1 to s1, as lane indexes", e.Kind)
+		default:
+			assert.Equal(t, -1, e.To, "%s: only a link's events have an end", e.Kind)
 		}
+	}
+
+	var late, again []call
+	for _, c := range d.Calls {
+		if c.Late != nil {
+			late = append(late, c)
+		}
+		if c.Again != nil {
+			again = append(again, c)
+		}
+	}
+	if assert.Len(t, late, 1, "one request was delivered late") {
+		assert.Equal(t, "drop-request", late[0].Outcome, "the late request was lost first")
+		assert.Greater(t, late[0].Late[0], late[0].End[0], "the late delivery comes after the call ended")
+	}
+	if assert.Len(t, again, 1, "one request was delivered twice") {
+		assert.Equal(t, "reply", again[0].Outcome, "the repeated request was delivered and answered first")
+		assert.Greater(t, again[0].Again[0], again[0].Deliver[0], "the second delivery comes after the first")
 	}
 
 	require.Len(t, d.Views, 2, "two views were handed out")
@@ -199,6 +253,26 @@ func TestDiagramViewsComeFromDescribedReplies(t *testing.T) {
 	assert.Empty(t, d.Views, "without a description, the diagram knows no view")
 	assert.Equal(t, []node{{"other", "server"}, {"vs", "server"}, {"s1", "clerk"}}, d.Nodes,
 		"without a description, a view service is a server like any other")
+}
+
+// A partition's groups come from the typed groups the network puts in the
+// event's Info; its Detail is text for people, and is never read back.
+func TestDiagramPartitionGroupsAreTyped(t *testing.T) {
+	base := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	start := func(name string) labrpc.Event { return labrpc.Event{Time: base, Kind: labrpc.EventStart, From: name} }
+	j := labrpc.Journal{Events: []labrpc.Event{
+		start("a"), start("b"), start("c"),
+		{Time: base, Kind: labrpc.EventPartition, Detail: "[c] | [a b]", Info: [][]string{{"a", "nobody"}, {"b", "c"}}},
+		{Time: base, Kind: labrpc.EventPartition, Detail: "[a] | [b c]"},
+	}}
+	var groups [][][]int
+	for _, e := range build(Info{}, j, Description{}, DefaultMaxEvents).Events {
+		if e.Kind == "partition" {
+			groups = append(groups, e.Groups)
+		}
+	}
+	assert.Equal(t, [][][]int{{{0}, {1, 2}}, nil}, groups,
+		"a partition's groups are its Info's, as lane indexes (names without a lane left out); a partition without them has none")
 }
 
 func TestDiagramNaturalOrder(t *testing.T) {

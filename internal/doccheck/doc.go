@@ -4,7 +4,7 @@
 //	go test ./internal/doccheck
 //
 // It also runs under go test -race ./..., and needs no network. It checks
-// six things.
+// seven things.
 //
 // Links. Every relative link in README.md and in docs/**/*.md, inline
 // ([text](path)) or as a reference definition ([label]: path), names a file
@@ -48,6 +48,13 @@
 // The student's files. The README's layout table names, in its "a student
 // edits" column, exactly the files of each folder that the rubric counts as
 // the student's (rubric.StudentFiles).
+//
+// The allowed imports. The instructor guide and the student's guide (in each
+// language) print the imports a student's file may have as a two-column
+// table: one row for the standard library (its first cell names no folder)
+// and one per folder of student files (its first cell is the folder as
+// code, `pbservice/`), each listing import paths as code. They are exactly
+// the rubric's (rubric.StandardImports, rubric.LabImports).
 //
 // Mermaid sequence diagrams. In a sequenceDiagram, message and note text
 // ends at ';' or '#': what follows is parsed as a statement of its own, and

@@ -28,6 +28,7 @@ type Call struct {
 	Reliable       bool // Network.Reliable
 	LongDelays     bool // Network.LongDelays
 	LongReordering bool // Network.LongReordering
+	LateRequests   bool // Network.LateRequests
 	Reachable      bool // the request could be delivered when it was sent
 }
 
@@ -49,6 +50,21 @@ type Fate struct {
 	// FailAfter is how long a call that cannot be delivered when it is
 	// sent takes to fail.
 	FailAfter time.Duration
+
+	// DeliverLate, for a lost request (DropRequest), is when the request
+	// reaches the server after all, counted from when it was sent; 0 loses
+	// it for good. Its Call has returned false by then: it is never
+	// delivered before the moment it was lost.
+	DeliverLate time.Duration
+	// Repeat, for a request that reaches the server, is when it reaches it
+	// a second time, counted from when it was sent, and never before the
+	// first time; 0 delivers it once.
+	//
+	// A late or repeated request goes only to the server incarnation the
+	// call was sent to (a restarted server never receives them), and only
+	// if the two can still talk when it arrives. Its handler runs; its
+	// reply goes nowhere.
+	Repeat time.Duration
 }
 
 // A Policy decides the fate of every call on the network it is installed

@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,6 +45,12 @@ type Options struct {
 	BuildFlags  []string      // extra flags for go test -c (such as -overlay)
 	Env         []string      // extra environment for the tests (KEY=VALUE)
 	Progress    Progress      // told what grading does as it happens; nil for none
+
+	// Rejected holds, by package, why that package is not built: each of
+	// its tests gets this verdict, and no points, without a run. The
+	// grading of a submission rejects a part whose student files break
+	// the rules (pblab/internal/studentcheck) or are missing.
+	Rejected map[string]string
 }
 
 // A TestResult is the grade of one graded test over all its runs.
@@ -99,10 +106,12 @@ func Grade(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer os.RemoveAll(binDir)
 
-	opts.Progress.Building(rubric.Packages(opts.Tests))
+	toBuild := opts
+	toBuild.Tests = slices.DeleteFunc(slices.Clone(opts.Tests), func(t rubric.Test) bool { return opts.Rejected[t.Package] != "" })
+	opts.Progress.Building(rubric.Packages(toBuild.Tests))
 	g := &grading{
 		opts:    opts,
-		builds:  buildAll(ctx, opts, binDir),
+		builds:  buildAll(ctx, toBuild, binDir),
 		results: make([]*TestResult, len(opts.Tests)),
 		stopped: map[int]bool{},
 	}
@@ -135,14 +144,19 @@ type job struct {
 }
 
 // plan returns the runs to make, iteration by iteration, each in the
-// order of the tests. A test whose package did not build, or that its
-// package's binary lacks, gets its verdict at once, as its only run.
+// order of the tests. A test whose package was rejected or did not build,
+// or that its package's binary lacks, gets its verdict at once, as its only
+// run.
 func (g *grading) plan() []job {
 	var jobs []job
 	for iter := 1; iter <= g.opts.N; iter++ {
 		for i, r := range g.results {
 			b := g.builds[r.Test.Package]
 			switch {
+			case g.opts.Rejected[r.Test.Package] != "":
+				if iter == 1 {
+					r.Runs = append(r.Runs, &RunResult{Kind: BuildFailed, Verdict: g.opts.Rejected[r.Test.Package]})
+				}
 			case b.err != "":
 				if iter == 1 {
 					r.Runs = append(r.Runs, &RunResult{Kind: BuildFailed, Verdict: b.err})

@@ -1,10 +1,11 @@
 // Package handout writes the student handout of the lab's tree and checks
-// it. The handout is a copy of the tree with every solution region of the
-// student's files replaced by "// Your code here." (and the region's stub,
-// if it has one), and without what serves only instructors: version control
-// and CI, grading results, and the grader's tests, fixtures, mutants and
-// Gradescope scripts. The grader's code stays, so that students run
-// go run ./grading as instructors do.
+// it. The handout is a copy of the tree (in a git checkout, of the files
+// git tracks) with every solution region of the student's files replaced
+// by "// Your code here." (and the region's stub, if it has one), and
+// without what serves only instructors: version control and CI, grading
+// results, and the grader's tests, fixtures, mutants and Gradescope
+// scripts. The grader's code stays, so that students run go run ./grading
+// as instructors do.
 //
 // A solution region is the lines between a "// BEGIN SOLUTION" line and an
 // "// END SOLUTION" line, each standing alone on its line; an "// STUB:
@@ -34,12 +35,22 @@ type Stats struct {
 	Files    int      // files written
 	Regions  int      // solution regions removed
 	Stripped []string // the files they were removed from, slash-separated
+	// Untracked are the files and folders (these end in "/") left out
+	// because git does not track them, slash-separated.
+	Untracked []string
+	// AllFiles says why the handout holds every file of the tree, tracked
+	// or not ("" if it holds only those git tracks): the tree is not a git
+	// checkout, say.
+	AllFiles string
 }
 
 // Write writes the handout of the tree at root to dst, which must not exist
-// or be empty. It is an error for a file other than the student's to hold
-// a solution region: a graded submission gets the official version of such
-// a file, solution and all.
+// or be empty. When root is a git checkout, the handout holds only the
+// files git tracks, so that no scratch file reaches the students;
+// otherwise it holds every file, and Stats.AllFiles says why. It is an
+// error for a file other than the student's to hold a solution region: a
+// graded submission gets the official version of such a file, solution and
+// all.
 func Write(root, dst string) (*Stats, error) {
 	if entries, err := os.ReadDir(dst); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("%s exists and is not empty", dst)
@@ -50,8 +61,22 @@ func Write(root, dst string) (*Stats, error) {
 		dstRel = ""
 	}
 	dstRel = filepath.ToSlash(dstRel)
+	tracked, err := labtree.Tracked(root)
+	if err != nil {
+		stats.AllFiles = err.Error()
+	}
 	skip := func(rel string, d fs.DirEntry) bool {
-		return rel == dstRel || !inHandout(rel, d) // a handout written inside the tree is not copied into itself
+		if rel == dstRel || !inHandout(rel, d) { // a handout written inside the tree is not copied into itself
+			return true
+		}
+		if tracked != nil && !tracked[rel] {
+			if d.IsDir() {
+				rel += "/"
+			}
+			stats.Untracked = append(stats.Untracked, rel)
+			return true
+		}
+		return false
 	}
 	edit := func(rel string, data []byte) ([]byte, error) {
 		stats.Files++

@@ -5,6 +5,7 @@ package handout
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -90,12 +91,52 @@ func TestWriteLeavesOut(t *testing.T) {
 		files[rel] = "x\n"
 	}
 	writeTree(t, root, files)
-	_, err := Write(root, dst)
+	stats, err := Write(root, dst)
 	require.NoError(t, err)
+	assert.Contains(t, stats.AllFiles, "git", "outside a git checkout, the handout holds every file, and says why")
 	for _, rel := range in {
 		assert.FileExists(t, filepath.Join(dst, rel), "the handout holds %s", rel)
 	}
 	for _, rel := range out {
 		assert.NoFileExists(t, filepath.Join(dst, rel), "the handout leaves out %s", rel)
 	}
+}
+
+// In a git checkout, the handout holds only the files git tracks: a
+// scratch file or folder of the instructor's stays behind, and is listed.
+func TestWriteTrackedFilesOnly(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	root, dst := t.TempDir(), t.TempDir()
+	writeTree(t, root, map[string]string{
+		"go.mod":                  "module pblab\n",
+		"docs/README.md":          "the guide\n",
+		"viewservice/server.go":   "package viewservice\n",
+		"viewservice/gone.go":     "package viewservice\n",
+		"viewservice/scratch.go":  "package viewservice // an experiment\n",
+		"notes/answers.md":        "the answers\n",
+		"notes/more/solutions.md": "more answers\n",
+	})
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	git("init", "-q")
+	git("add", "go.mod", "docs/README.md", "viewservice/server.go", "viewservice/gone.go")
+	require.NoError(t, os.Remove(filepath.Join(root, "viewservice", "gone.go")))
+
+	stats, err := Write(root, dst)
+	require.NoError(t, err, "a tracked file deleted from the work tree is simply not in the handout")
+	assert.Empty(t, stats.AllFiles, "the handout holds the tracked files only")
+	assert.ElementsMatch(t, []string{"notes/", "viewservice/scratch.go"}, stats.Untracked, "the files left out are listed")
+	for _, rel := range []string{"go.mod", "docs/README.md", "viewservice/server.go"} {
+		assert.FileExists(t, filepath.Join(dst, rel), "the handout holds the tracked %s", rel)
+	}
+	for _, rel := range []string{"viewservice/scratch.go", "notes/answers.md", "viewservice/gone.go"} {
+		assert.NoFileExists(t, filepath.Join(dst, rel), "the handout leaves out %s", rel)
+	}
+	assert.NoDirExists(t, filepath.Join(dst, "notes"), "an untracked folder is left out whole")
 }

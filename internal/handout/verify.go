@@ -24,6 +24,7 @@ import (
 
 	"pblab/internal/grader"
 	"pblab/internal/rubric"
+	"pblab/internal/submission"
 )
 
 // Verify checks the handout at dst against the solution at root, and
@@ -53,6 +54,9 @@ func Verify(ctx context.Context, root, dst string, timeout time.Duration, w io.W
 	if err := step("exported API equal to the solution's", func() error { return compareAPI(ctx, root, dst) }); err != nil {
 		return err
 	}
+	if err := step("the skeleton passes the grader's checks", func() error { return checkStudentFiles(dst) }); err != nil {
+		return err
+	}
 	if len(rubric.Tests()) == 0 {
 		fmt.Fprintln(w, "  (the rubric lists no graded tests yet: nothing to run)")
 		return nil
@@ -74,6 +78,24 @@ func Verify(ctx context.Context, root, dst string, timeout time.Duration, w io.W
 			report.Score, report.Max, len(report.Results), report.Elapsed.Round(100*time.Millisecond))
 	}
 	return err
+}
+
+// checkStudentFiles checks the student's files of the handout at dst as
+// the grader checks a submission's: a skeleton that breaks a rule would
+// have every student's work rejected.
+func checkStudentFiles(dst string) error {
+	intake, err := submission.Inspect(dst, nil)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, pkg := range slices.Sorted(maps.Keys(intake.Rejected)) {
+		problems = append(problems, intake.Rejected[pkg])
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
 }
 
 // checkHandoutResults checks that every graded test failed on the handout,

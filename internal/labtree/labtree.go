@@ -1,13 +1,16 @@
 // Package labtree knows which folders of the lab's tree hold the grader's
-// own code, and copies trees. The handout generator and the grading of a
-// submission both copy the lab's tree, and both treat the grader's folders
-// apart: the grader's code goes to the students (they run go run ./grading),
-// its tests and fixtures do not.
+// own code and which files git tracks, and copies trees. The handout
+// generator and the grading of a submission both copy the lab's tree, and
+// both treat the grader's folders apart: the grader's code goes to the
+// students (they run go run ./grading), its tests and fixtures do not.
 package labtree
 
 import (
+	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -23,14 +26,8 @@ var GraderDirs = []string{
 	"internal/handout",
 	"internal/labtree",
 	"internal/mutants",
+	"internal/studentcheck",
 	"internal/submission",
-}
-
-// IsGraderCode reports whether rel (slash-separated, relative to the root)
-// is a Go source file of one of the grader's packages, tests excepted.
-func IsGraderCode(rel string) bool {
-	return slices.Contains(GraderDirs, path.Dir(rel)) &&
-		strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go")
 }
 
 // InstructorsOnly reports whether the file or folder rel (slash-separated,
@@ -46,6 +43,41 @@ func InstructorsOnly(rel string, d fs.DirEntry) bool {
 		return name == "testdata" && slices.Contains(GraderDirs, strings.TrimSuffix(parent, "/"))
 	}
 	return slices.Contains(GraderDirs, path.Dir(rel)) && strings.HasSuffix(rel, "_test.go")
+}
+
+// Tracked returns the files that git tracks in the tree at root, and the
+// folders that hold them, slash-separated and relative to root: what a
+// copy made from a git checkout should hold, so that untracked scratch
+// files stay behind. It fails if root is not in a git work tree, if git
+// cannot be run, or if git does not track root's go.mod (a tree copied
+// into another repository and never added to it).
+func Tracked(root string) (map[string]bool, error) {
+	cmd := exec.Command("git", "ls-files", "-z", "--cached")
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, fmt.Errorf("git ls-files: %s", firstLine(msg))
+		}
+		return nil, fmt.Errorf("git ls-files: %w", err)
+	}
+	tracked := map[string]bool{}
+	for _, file := range strings.Split(string(out), "\x00") {
+		for rel := file; rel != "" && rel != "." && !tracked[rel]; rel = path.Dir(rel) {
+			tracked[rel] = true
+		}
+	}
+	if !tracked["go.mod"] {
+		return nil, fmt.Errorf("git does not track %s", filepath.Join(root, "go.mod"))
+	}
+	return tracked, nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // Copy copies the regular files under src to dst, except those skip

@@ -80,6 +80,7 @@ func TestInstructorsOnly(t *testing.T) {
 		{"grading/hostile_test.go", false, true},
 		{"internal/grader/grader_test.go", false, true},
 		{"internal/handout/strip_test.go", false, true},
+		{"internal/studentcheck/studentcheck_test.go", false, true},
 		{"grading/main.go", false, false},
 		{"internal/grader/grader.go", false, false},
 		{"internal/labtest/labtest_test.go", false, false},
@@ -90,15 +91,6 @@ func TestInstructorsOnly(t *testing.T) {
 		assert.Equal(t, c.want, InstructorsOnly(c.rel, entry{c.rel, c.dir}),
 			"%s: only the grader's tests and fixtures, the mutants and the Gradescope scripts serve instructors only", c.rel)
 	}
-}
-
-func TestIsGraderCode(t *testing.T) {
-	assert.True(t, IsGraderCode("grading/main.go"))
-	assert.True(t, IsGraderCode("internal/grader/run.go"))
-	assert.False(t, IsGraderCode("internal/grader/grader_test.go"), "a test is not the grader's code")
-	assert.False(t, IsGraderCode("internal/grader/testdata/enginemod/cases/cases_test.go"), "a fixture is not the grader's code")
-	assert.False(t, IsGraderCode("internal/labtest/labtest.go"), "the test harness is not the grader's")
-	assert.False(t, IsGraderCode("grading/gradescope/build.sh"), "only Go files are code")
 }
 
 // entry is an fs.DirEntry for a path that need not exist.

@@ -226,3 +226,23 @@ func TestRubricStudentFiles(t *testing.T) {
 		}
 	}
 }
+
+// The imports a student's file may have are listed for every folder of
+// student files, and never reach the lab's internal packages.
+func TestAllowedImports(t *testing.T) {
+	for _, f := range StudentFiles {
+		if _, ok := LabImports[path.Dir(f)]; !ok {
+			t.Errorf("rubric: LabImports has no entry for %s/, the folder of the student's %s", path.Dir(f), f)
+		}
+	}
+	for dir, pkgs := range LabImports {
+		for _, p := range append(slices.Clone(StandardImports), pkgs...) {
+			if p == "pblab/internal" || strings.HasPrefix(p, "pblab/internal/") {
+				t.Errorf("rubric: the student's files of %s/ may not import %s: the lab's internal packages are the tests' and the grader's", dir, p)
+			}
+		}
+	}
+	if !slices.IsSorted(StandardImports) {
+		t.Errorf("rubric: StandardImports is kept sorted, as the docs print it")
+	}
+}

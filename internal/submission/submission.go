@@ -1,44 +1,60 @@
 // Package submission turns a student's submission into a tree the grader
-// can trust its tests in: a copy of the student's tree with the official
-// version of every file the student may not change laid over it.
+// can trust its tests in: the official tree (the grader's own: its tests,
+// labrpc, the given files) with exactly the student's files
+// (rubric.StudentFiles) taken from the submission. Nothing else of the
+// submission is used: its other files are ignored, and counted in one note,
+// which names the Go files of the graded folders that differ from the
+// official tree (a helper file a student added, a given file they changed),
+// so that no honest student is surprised.
 //
-// The student's files are those the rubric names (rubric.StudentFiles),
-// and any file other than a test that the student adds to a graded package;
-// the official files are every test and every other given file of the
-// graded packages, labrpc, labsync, internal (of the grader's own folders,
-// only their code), go.mod and go.sum. Each official file the submission
-// changed or lacked, and each file it added in a protected place, becomes a
-// note, which the grader prints and passes on to results.json. See
-// docs/instructors.md, "A student's submission".
+// Before anything is built, the student's files are checked
+// (pblab/internal/studentcheck). A part whose files break a rule, or are
+// missing, is rejected: the grader builds none of its tests, and each gets
+// the reasons as its verdict (grader.Options.Rejected). The other part is
+// still graded; where it builds on the rejected one (Part B imports the
+// view service), it is built on the official version of the rejected
+// files, and a note says so. See docs/instructors.md, "A student's
+// submission" and "What the grader trusts".
 package submission
 
 import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"pblab/internal/labtree"
 	"pblab/internal/rubric"
+	"pblab/internal/studentcheck"
 )
 
-// protectedDirs belong to the lab as a whole: a submission's copy of them
-// is replaced by the official one. In the grader's own folders only the
-// Go code counts (labtree.IsGraderCode).
-var protectedDirs = []string{"labrpc", "labsync", "internal", "grading"}
+// MaxFileSize is the size past which a student's file is not read.
+const MaxFileSize = 1 << 20
 
-// protectedTopFiles are protected files at the root of the tree.
-var protectedTopFiles = []string{"go.mod", "go.sum"}
+// maxNamed is how many differing files the note on ignored files names.
+const maxNamed = 8
 
-// Prepare copies the student's tree in src to dst and lays the official
-// files of the tree in official over it. It returns one note per protected
-// file the student changed, added or removed. src may also be a folder
-// holding the tree one level down, as zip files often are.
-func Prepare(src, official, dst string) ([]string, error) {
+// Intake is what grading a tree must know before anything is built.
+type Intake struct {
+	// Notes are for the report: the files ignored, a part built on the
+	// official version of another.
+	Notes []string
+	// Rejected holds, by package (the folder of student files, such as
+	// "pbservice"), why that package is not built: the verdict each of its
+	// tests gets.
+	Rejected map[string]string
+}
+
+// Prepare writes to dst the tree that grades the submission in src: the
+// official tree in official, with the student's files taken from src, and
+// checks those files. allow widens the imports the rubric allows
+// (rubric.AllowedImports), for every student file. src may be the tree
+// itself or a folder holding it one level down; dst must be empty.
+func Prepare(src, official, dst string, allow []string) (*Intake, error) {
 	info, err := os.Stat(src)
 	if err != nil {
 		return nil, fmt.Errorf("-submission: %w", err)
@@ -46,181 +62,312 @@ func Prepare(src, official, dst string) ([]string, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("-submission %s: not a directory", src)
 	}
-	if _, err := os.Stat(filepath.Join(src, "go.mod")); err != nil {
-		if root, ok := findTree(src); ok {
-			src = root
+	root := findRoot(src)
+	skip := func(rel string, d fs.DirEntry) bool {
+		return isJunk(rel, d) || labtree.InstructorsOnly(rel, d) || !d.IsDir() && slices.Contains(rubric.StudentFiles, rel)
+	}
+	if err := labtree.Copy(official, dst, skip, nil); err != nil {
+		return nil, fmt.Errorf("copying the official tree: %w", err)
+	}
+	in := newInspection(allow, "from the submission")
+	for _, rel := range rubric.StudentFiles {
+		data, ok := in.take(root, rel)
+		if !ok {
+			continue
 		}
-	}
-	if err := labtree.Copy(src, dst, skipJunk, nil); err != nil {
-		return nil, fmt.Errorf("copying the submission: %w", err)
-	}
-	protected, err := protectedFiles(official)
-	if err != nil {
-		return nil, err
-	}
-	notes, err := removeAdded(dst, protected)
-	if err != nil {
-		return nil, err
-	}
-	restored, err := restoreOfficial(official, dst, protected)
-	if err != nil {
-		return nil, err
-	}
-	return append(notes, restored...), nil
-}
-
-// removeAdded removes the files of the tree at dst that are in protected
-// places but not among the official files: a student's own test file, a
-// file added to labrpc. It returns a note for each.
-func removeAdded(dst string, protected map[string]bool) ([]string, error) {
-	var notes []string
-	err := filepath.WalkDir(dst, func(file string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dst, file)
-		rel = filepath.ToSlash(rel)
-		if isProtected(rel) && !protected[rel] {
-			notes = append(notes, fmt.Sprintf("%s: added by the submission in a protected place; removed", rel))
-			return os.Remove(file)
-		}
-		return nil
-	})
-	return notes, err
-}
-
-// restoreOfficial writes the official version of every protected file into
-// the tree at dst, and returns a note for each one the submission lacked or
-// changed. The grader's own code is restored without a note when missing:
-// a student has no reason to hand it in.
-func restoreOfficial(official, dst string, protected map[string]bool) ([]string, error) {
-	var notes []string
-	for _, rel := range slices.Sorted(maps.Keys(protected)) {
-		want, err := os.ReadFile(filepath.Join(official, rel))
-		if err != nil {
+		if err := writeFile(dst, rel, data); err != nil {
 			return nil, err
 		}
-		got, err := os.ReadFile(filepath.Join(dst, rel))
-		switch {
-		case err != nil:
-			if !labtree.IsGraderCode(rel) {
-				notes = append(notes, fmt.Sprintf("%s: missing from the submission; the official version is used", rel))
+	}
+	intake := in.intake()
+	notes, err := buildOnOfficial(official, dst, intake.Rejected)
+	if err != nil {
+		return nil, err
+	}
+	ignored, err := ignoredNote(src, root, official)
+	if err != nil {
+		return nil, err
+	}
+	if ignored != "" {
+		intake.Notes = append(intake.Notes, ignored)
+	}
+	intake.Notes = append(intake.Notes, notes...)
+	return intake, nil
+}
+
+// Inspect checks the student's files of the tree at root, which is graded
+// where it stands (go run ./grading in a student's own tree). allow is as
+// for Prepare.
+func Inspect(root string, allow []string) (*Intake, error) {
+	in := newInspection(allow, "")
+	for _, rel := range rubric.StudentFiles {
+		in.take(root, rel)
+	}
+	return in.intake(), nil
+}
+
+// An inspection gathers what is wrong with the student's files, by
+// package, as they are taken one by one.
+type inspection struct {
+	allow    []string
+	where    string              // where a missing file is missing from: "from the submission", or ""
+	problems map[string][]string // by package: a file missing, or each rule a file breaks
+	broken   map[string]bool     // packages whose files break a rule, not only lack one
+}
+
+func newInspection(allow []string, where string) *inspection {
+	return &inspection{allow: allow, where: where, problems: map[string][]string{}, broken: map[string]bool{}}
+}
+
+// take reads the student's file rel of the tree at root and checks it. It
+// returns the file's contents, and false if there is no file to grade.
+func (in *inspection) take(root, rel string) ([]byte, bool) {
+	pkg := path.Dir(rel)
+	data, problem := readStudentFile(root, rel)
+	if problem == errMissing {
+		problem = strings.TrimSpace(rel + " is missing " + in.where)
+	}
+	if problem != "" {
+		in.problems[pkg] = append(in.problems[pkg], problem)
+		return nil, false
+	}
+	allowed := append(rubric.AllowedImports(pkg), in.allow...)
+	for _, v := range studentcheck.Check(rel, data, allowed) {
+		in.problems[pkg] = append(in.problems[pkg], v.String())
+		in.broken[pkg] = true
+	}
+	return data, true
+}
+
+// intake returns the verdict of each package with problems.
+func (in *inspection) intake() *Intake {
+	rejected := map[string]string{}
+	for pkg, problems := range in.problems {
+		head := "not built: "
+		if in.broken[pkg] {
+			head = "rejected: "
+		}
+		if len(problems) == 1 {
+			rejected[pkg] = head + problems[0]
+			continue
+		}
+		rejected[pkg] = fmt.Sprintf("%s%d problems with the student's files of %s/:\n  %s",
+			head, len(problems), pkg, strings.Join(problems, "\n  "))
+	}
+	return &Intake{Rejected: rejected}
+}
+
+// errMissing is readStudentFile's problem for a file that does not exist.
+const errMissing = "missing"
+
+// readStudentFile reads the student's file rel of the tree at root. If
+// there is none to read, it says why instead: errMissing, or a sentence.
+func readStudentFile(root, rel string) ([]byte, string) {
+	file := filepath.Join(root, filepath.FromSlash(rel))
+	info, err := os.Lstat(file)
+	switch {
+	case os.IsNotExist(err):
+		return nil, errMissing
+	case err != nil:
+		return nil, fmt.Sprintf("%s cannot be read (%v)", rel, err)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return nil, rel + " is a symbolic link, not a file"
+	case !info.Mode().IsRegular():
+		return nil, rel + " is not a file"
+	case info.Size() > MaxFileSize:
+		return nil, fmt.Sprintf("%s is larger than %d MB", rel, MaxFileSize>>20)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Sprintf("%s cannot be read (%v)", rel, err)
+	}
+	return data, ""
+}
+
+// buildOnOfficial gives the packages that are graded the official version
+// of the rejected packages they build on (rubric.LabImports), so that a
+// rejected Part A does not stop Part B from building. It returns a note
+// for each package so given.
+func buildOnOfficial(official, dst string, rejected map[string]string) ([]string, error) {
+	var notes []string
+	for _, pkg := range studentPackages() {
+		if rejected[pkg] == "" {
+			continue
+		}
+		var users []string
+		for _, user := range studentPackages() {
+			if rejected[user] == "" && slices.Contains(rubric.LabImports[user], "pblab/"+pkg) {
+				users = append(users, user+"/")
 			}
-		case !bytes.Equal(normalizeEOL(got), normalizeEOL(want)):
-			notes = append(notes, fmt.Sprintf("%s: changed by the submission; replaced by the official version", rel))
 		}
-		target := filepath.Join(dst, rel)
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return nil, err
+		if len(users) == 0 {
+			continue
 		}
-		if err := os.WriteFile(target, want, 0o644); err != nil {
-			return nil, err
+		var files []string
+		for _, rel := range rubric.StudentFiles {
+			if path.Dir(rel) != pkg {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(official, filepath.FromSlash(rel)))
+			if err != nil {
+				return nil, fmt.Errorf("the official %s: %w", rel, err)
+			}
+			if err := writeFile(dst, rel, data); err != nil {
+				return nil, err
+			}
+			files = append(files, rel)
 		}
+		notes = append(notes, fmt.Sprintf("%s is built on the official %s, as the submission's %s/ was not accepted",
+			strings.Join(users, " and "), strings.Join(files, ", "), pkg))
 	}
 	return notes, nil
 }
 
-// isProtected reports whether rel (slash-separated, relative to the root)
-// is a place only the official tree may fill.
-func isProtected(rel string) bool {
-	if slices.Contains(protectedTopFiles, rel) {
-		return true
+// studentPackages returns the folders of the student's files, in the
+// rubric's order.
+func studentPackages() []string {
+	var pkgs []string
+	for _, rel := range rubric.StudentFiles {
+		if pkg := path.Dir(rel); !slices.Contains(pkgs, pkg) {
+			pkgs = append(pkgs, pkg)
+		}
 	}
-	if isGraderPlace(rel) {
-		return labtree.IsGraderCode(rel) // the grader's tests and fixtures are never built
-	}
-	dir, _, _ := strings.Cut(rel, "/")
-	if slices.Contains(protectedDirs, dir) {
-		return true
-	}
-	return slices.Contains(gradedPackages(), dir) && strings.HasSuffix(rel, "_test.go")
+	return pkgs
 }
 
-// isGraderPlace reports whether rel is anywhere under one of the grader's
-// folders.
-func isGraderPlace(rel string) bool {
-	for _, dir := range labtree.GraderDirs {
-		if strings.HasPrefix(rel, dir+"/") {
+// ignoredNote returns the one note on the files of the submission in src
+// (whose tree is at root) that are not graded: how many there are, and
+// which Go files of the folders of student files are not the official
+// ones. It returns "" if there are none.
+func ignoredNote(src, root, official string) (string, error) {
+	count := 0
+	var differ []string
+	err := filepath.WalkDir(src, func(file string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Name() == ".git" {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, file)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if slices.Contains(rubric.StudentFiles, rel) {
+			return nil
+		}
+		count++
+		if how := differsFromOfficial(official, rel, file); how != "" {
+			differ = append(differ, rel+" ("+how+")")
+		}
+		return nil
+	})
+	if err != nil || count == 0 {
+		return "", err
+	}
+	note := fmt.Sprintf("ignored: %d other %s of the submission: only %s are graded",
+		count, plural(count, "file", "files"), sayList(rubric.StudentFiles))
+	if len(differ) > 0 {
+		if len(differ) > maxNamed {
+			differ = append(differ[:maxNamed], fmt.Sprintf("and %d more", len(differ)-maxNamed))
+		}
+		note += "; not the official version: " + strings.Join(differ, ", ")
+	}
+	return note, nil
+}
+
+// differsFromOfficial says how the submission's file rel (at file) differs
+// from the official one, "added" or "changed", if it is a Go file of a
+// folder of student files; otherwise, or if it is the same, it returns "".
+func differsFromOfficial(official, rel, file string) string {
+	if !strings.HasSuffix(rel, ".go") || !slices.Contains(studentPackages(), path.Dir(rel)) {
+		return ""
+	}
+	want, err := os.ReadFile(filepath.Join(official, filepath.FromSlash(rel)))
+	if err != nil {
+		return "added"
+	}
+	got, err := os.ReadFile(file)
+	if err != nil || !bytes.Equal(normalizeEOL(got), normalizeEOL(want)) {
+		return "changed"
+	}
+	return ""
+}
+
+// findRoot returns the folder of the submission in src that holds its
+// tree: src itself if it holds go.mod or one of the student's files, else
+// the first folder one level down that does (zip files often wrap the tree
+// in a folder), else src.
+func findRoot(src string) string {
+	if holdsTree(src) {
+		return src
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return src
+	}
+	for _, e := range entries {
+		if dir := filepath.Join(src, e.Name()); e.IsDir() && holdsTree(dir) {
+			return dir
+		}
+	}
+	return src
+}
+
+// holdsTree reports whether dir holds go.mod or one of the student's files.
+func holdsTree(dir string) bool {
+	for _, rel := range append([]string{"go.mod"}, rubric.StudentFiles...) {
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel))); err == nil {
 			return true
 		}
 	}
 	return false
 }
 
-// protectedFiles lists the official files a submission may not change:
-// go.mod and go.sum, the protected folders (of the grader's folders, only
-// their Go code), and in the graded packages every test file and every
-// given file that is not one of the student's (the view service's
-// client.go and common.go).
-func protectedFiles(official string) (map[string]bool, error) {
-	files := map[string]bool{}
-	for _, f := range protectedTopFiles {
-		if _, err := os.Stat(filepath.Join(official, f)); err == nil {
-			files[f] = true
-		}
-	}
-	for _, dir := range append(slices.Clone(protectedDirs), gradedPackages()...) {
-		err := filepath.WalkDir(filepath.Join(official, dir), func(file string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(official, file)
-			rel = filepath.ToSlash(rel)
-			if isOfficial(dir, rel) {
-				files[rel] = true
-			}
-			return nil
-		})
-		if err != nil && !os.IsNotExist(err) {
-			return nil, err
-		}
-	}
-	return files, nil
-}
-
-// isOfficial reports whether the file rel, found under the protected or
-// graded folder dir of the official tree, is one a submission may not
-// change.
-func isOfficial(dir, rel string) bool {
-	switch {
-	case slices.Contains(gradedPackages(), dir):
-		return strings.HasSuffix(rel, "_test.go") ||
-			strings.HasSuffix(rel, ".go") && !slices.Contains(rubric.StudentFiles, rel)
-	case isGraderPlace(rel):
-		return labtree.IsGraderCode(rel)
-	default:
-		return true
-	}
-}
-
-// gradedPackages are the packages whose tests are graded.
-func gradedPackages() []string {
-	return rubric.Packages(rubric.Tests())
-}
-
-// findTree looks one level down for a folder holding go.mod.
-func findTree(dir string) (string, bool) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", false
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			if _, err := os.Stat(filepath.Join(dir, e.Name(), "go.mod")); err == nil {
-				return filepath.Join(dir, e.Name()), true
-			}
-		}
-	}
-	return "", false
-}
-
-// skipJunk leaves out version control, grading results and build products.
-func skipJunk(rel string, d fs.DirEntry) bool {
+// isJunk reports whether a file or folder of the official tree stays out
+// of the tree that grades a submission: version control, grading results,
+// build products.
+func isJunk(rel string, d fs.DirEntry) bool {
 	name := d.Name()
-	if d.IsDir() {
-		return name == ".git" || name == "results" && !strings.Contains(rel, "/") || name == "node_modules"
+	switch {
+	case name == ".git":
+		return true
+	case d.IsDir():
+		return rel == "results" || name == "node_modules"
+	default:
+		return strings.HasSuffix(name, ".test") || strings.HasSuffix(name, ".test.exe")
 	}
-	return strings.HasSuffix(name, ".test") || strings.HasSuffix(name, ".test.exe")
+}
+
+// writeFile writes data to the file rel of the tree at root.
+func writeFile(root, rel string, data []byte) error {
+	target := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(target, data, 0o644)
+}
+
+// sayList joins items as a sentence does: "a, b and c".
+func sayList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func normalizeEOL(b []byte) []byte {

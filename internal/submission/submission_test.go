@@ -4,52 +4,72 @@ package submission
 // or clock, so they do not run in the test harness.
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"pblab/internal/labenv"
+	"pblab/internal/rubric"
 )
 
-// TestSubmissionOverlay checks the overlay on a small tree: the student's
-// files stay, protected ones are restored, the student's own tests are
-// removed, and every change is reported.
-func TestSubmissionOverlay(t *testing.T) {
+// officialTree writes a small official tree: the reference's student
+// files, given files, tests, and the grader's code, tests and fixtures.
+func officialTree(t *testing.T) string {
+	t.Helper()
 	official := t.TempDir()
-	student := t.TempDir()
 	writeFiles(t, official, map[string]string{
-		"go.mod":                    "module pblab\n",
-		"labrpc/network.go":         "package labrpc // official\n",
-		"viewservice/server.go":     "package viewservice // the reference\n",
-		"viewservice/client.go":     "package viewservice // given\n",
-		"viewservice/vs_test.go":    "package viewservice // official test\n",
-		"grading/main.go":           "package main\n",
-		"grading/testdata/x/a.go":   "package x\n",
-		"internal/rubric/rubric.go": "package rubric\n",
-		// The grader's packages: their code is laid over, their tests and
-		// fixtures are not, and no note asks for them.
+		"go.mod":                               "module pblab\n",
+		"labrpc/network.go":                    "package labrpc // official\n",
+		"viewservice/server.go":                "package viewservice // the reference\n",
+		"viewservice/client.go":                "package viewservice // given\n",
+		"viewservice/vs_test.go":               "package viewservice // official test\n",
+		"pbservice/server.go":                  "package pbservice // the reference\n",
+		"pbservice/client.go":                  "package pbservice // the reference\n",
+		"pbservice/common.go":                  "package pbservice // the reference\n",
+		"pbservice/start.go":                   "package pbservice // given\n",
+		"grading/main.go":                      "package main\n",
+		"grading/testdata/x/a.go":              "package x\n",
 		"internal/grader/grader.go":            "package grader\n",
 		"internal/grader/grader_test.go":       "package grader // the grader's test\n",
 		"internal/grader/testdata/m/m_test.go": "package m\n",
+		"results/20250101/A-TestX.log":         "the instructor's log\n",
 	})
+	return official
+}
+
+// studentFiles are the student's four files, each passing the checks.
+var studentFiles = map[string]string{
+	"viewservice/server.go": "package viewservice // alice's\n",
+	"pbservice/server.go":   "package pbservice // alice's\n",
+	"pbservice/client.go":   "package pbservice // alice's\n",
+	"pbservice/common.go":   "package pbservice // alice's\n",
+}
+
+// TestPrepareTakesOnlyTheStudentFiles checks that a prepared tree is the
+// official one with the student's files, and that every other file of the
+// submission is ignored, in one note.
+func TestPrepareTakesOnlyTheStudentFiles(t *testing.T) {
+	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
+	writeFiles(t, student, studentFiles)
 	writeFiles(t, student, map[string]string{
-		"go.mod":                 "module pblab\n",
-		"labrpc/network.go":      "package labrpc // hacked\n",
-		"labrpc/extra.go":        "package labrpc\n",
-		"viewservice/server.go":  "package viewservice // student's\n",
-		"viewservice/helper.go":  "package viewservice // student's helper\n",
-		"viewservice/vs_test.go": "package viewservice // official test\n",
-		"viewservice/my_test.go": "package viewservice // student's test\n",
-		".git/HEAD":              "ref: refs/heads/main\n",
-		"results/x/A-TestX.log":  "a log\n",
-		// From a whole clone: the grader's tests are never built, and stay
-		// without a note; code added to the grader does not.
-		"internal/grader/grader_test.go": "package grader // the grader's test\n",
-		"grading/extra.go":               "package main\n",
+		"go.mod":                   "module pblab\n",
+		"labrpc/network.go":        "package labrpc // hacked\n",
+		"labrpc/extra.go":          "package labrpc\n",
+		"viewservice/client.go":    "package viewservice // given\n",
+		"viewservice/helper.go":    "package viewservice // alice's helper\n",
+		"viewservice/vs_test.go":   "package viewservice // edited\n",
+		"viewservice/my_test.go":   "package viewservice // alice's test\n",
+		"pbservice/start.go":       "package pbservice // given\r\n", // a Windows checkout: not a change
+		"grading/extra.go":         "package main\n",
+		".git/HEAD":                "ref: refs/heads/main\n",
+		".git/objects/ab/cdef0123": "an object\n",
 	})
-	dst := t.TempDir()
-	notes, err := Prepare(student, official, dst)
+	intake, err := Prepare(student, official, dst, nil)
 	require.NoError(t, err)
 	read := func(rel string) string {
 		data, err := os.ReadFile(filepath.Join(dst, rel))
@@ -58,26 +78,162 @@ func TestSubmissionOverlay(t *testing.T) {
 		}
 		return string(data)
 	}
-	assert.Equal(t, "package viewservice // student's\n", read("viewservice/server.go"), "the student's file is kept")
-	assert.Equal(t, "package viewservice // student's helper\n", read("viewservice/helper.go"), "the student's helper is kept")
+	for rel, text := range studentFiles {
+		assert.Equal(t, text, read(rel), "the student's %s is graded", rel)
+	}
 	assert.Equal(t, "package labrpc // official\n", read("labrpc/network.go"), "labrpc is the official one")
-	assert.Equal(t, "<missing>", read("labrpc/extra.go"), "files added to labrpc are removed")
-	assert.Equal(t, "<missing>", read("viewservice/my_test.go"), "the student's tests are removed")
-	assert.Equal(t, "package viewservice // given\n", read("viewservice/client.go"), "a given file is restored")
-	assert.Equal(t, "package rubric\n", read("internal/rubric/rubric.go"))
-	assert.Equal(t, "<missing>", read(".git/HEAD"), "version control is not copied")
-	assert.Equal(t, "<missing>", read("grading/testdata/x/a.go"), "the grader's fixtures are not copied")
+	assert.Equal(t, "package viewservice // official test\n", read("viewservice/vs_test.go"), "the tests are the official ones")
+	assert.Equal(t, "package pbservice // given\n", read("pbservice/start.go"), "a given file is the official one")
+	for _, rel := range []string{"labrpc/extra.go", "viewservice/helper.go", "viewservice/my_test.go", "grading/extra.go", ".git/HEAD"} {
+		assert.Equal(t, "<missing>", read(rel), "%s of the submission is not used", rel)
+	}
+	for _, rel := range []string{"grading/testdata/x/a.go", "internal/grader/grader_test.go", "results/20250101/A-TestX.log"} {
+		assert.Equal(t, "<missing>", read(rel), "%s serves only the instructors: not in the tree graded", rel)
+	}
 	assert.Equal(t, "package grader\n", read("internal/grader/grader.go"), "the grader's code is the official one")
-	assert.Equal(t, "<missing>", read("grading/extra.go"), "code added to the grader is removed")
-	assert.Equal(t, "<missing>", read("results/x/A-TestX.log"), "grading results are not copied")
-	assert.ElementsMatch(t, []string{
-		"labrpc/extra.go: added by the submission in a protected place; removed",
-		"grading/extra.go: added by the submission in a protected place; removed",
-		"viewservice/my_test.go: added by the submission in a protected place; removed",
-		"internal/rubric/rubric.go: missing from the submission; the official version is used",
-		"labrpc/network.go: changed by the submission; replaced by the official version",
-		"viewservice/client.go: missing from the submission; the official version is used",
-	}, notes)
+	assert.Empty(t, intake.Rejected, "the student's files break no rule")
+	assert.Equal(t, []string{"ignored: 9 other files of the submission: only viewservice/server.go, pbservice/server.go, " +
+		"pbservice/client.go and pbservice/common.go are graded; not the official version: " +
+		"viewservice/helper.go (added), viewservice/my_test.go (added), viewservice/vs_test.go (changed)"},
+		intake.Notes, "one note counts the files ignored (version control aside) and names the Go files of the graded folders that are not the official ones")
+}
+
+// A missing student file is not replaced by the official one: its part is
+// not built, with a verdict that says which file is missing.
+func TestPrepareMissingFile(t *testing.T) {
+	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
+	writeFiles(t, student, studentFiles)
+	require.NoError(t, os.Remove(filepath.Join(student, "pbservice", "client.go")))
+	intake, err := Prepare(student, official, dst, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"pbservice": "not built: pbservice/client.go is missing from the submission"}, intake.Rejected)
+	assert.NoFileExists(t, filepath.Join(dst, "pbservice", "client.go"), "the reference's file never stands in for a missing one")
+	assert.Empty(t, intake.Notes, "the submission holds nothing else")
+}
+
+// A part whose file breaks a rule is rejected with each violation; the
+// part built on it (Part B on Part A) gets the official version instead,
+// and a note says so.
+func TestPrepareRejectsAPart(t *testing.T) {
+	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
+	writeFiles(t, student, studentFiles)
+	writeFiles(t, student, map[string]string{
+		"viewservice/server.go": "package viewservice\n\nimport \"os\"\n\nfunc init() { os.Exit(0) }\n",
+	})
+	intake, err := Prepare(student, official, dst, nil)
+	require.NoError(t, err)
+	require.Contains(t, intake.Rejected, "viewservice")
+	verdict := intake.Rejected["viewservice"]
+	assert.True(t, strings.HasPrefix(verdict, "rejected: 2 problems with the student's files of viewservice/:\n"), "the verdict: %s", verdict)
+	assert.Contains(t, verdict, "\n  viewservice/server.go:3: import \"os\": not among the packages a student's file may import")
+	assert.Contains(t, verdict, "\n  viewservice/server.go:5: func init is not allowed")
+	assert.NotContains(t, intake.Rejected, "pbservice", "the other part is still graded")
+	data, err := os.ReadFile(filepath.Join(dst, "viewservice", "server.go"))
+	require.NoError(t, err)
+	assert.Equal(t, "package viewservice // the reference\n", string(data), "Part B builds on the official view service")
+	assert.Equal(t, []string{"pbservice/ is built on the official viewservice/server.go, as the submission's viewservice/ was not accepted"}, intake.Notes)
+
+	// Part B rejected: Part A, which builds on nothing of Part B's, keeps
+	// the student's files and gets no note.
+	dst = t.TempDir()
+	writeFiles(t, student, studentFiles)
+	writeFiles(t, student, map[string]string{"pbservice/common.go": "package pbservice\n\nvar store = map[string]string{}\n"})
+	intake, err = Prepare(student, official, dst, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"pbservice": "rejected: pbservice/common.go:3: package-level variable store is not allowed: " +
+		"servers must not share memory; keep state in a server's or clerk's struct (constants are fine) (docs/README.md#what-is-graded)"},
+		intake.Rejected)
+	assert.Empty(t, intake.Notes)
+	data, err = os.ReadFile(filepath.Join(dst, "viewservice", "server.go"))
+	require.NoError(t, err)
+	assert.Equal(t, studentFiles["viewservice/server.go"], string(data), "Part A keeps the student's file")
+}
+
+// A student's file must be a regular file of reasonable size: a symbolic
+// link could name the reference solution on the grading machine.
+func TestPrepareReadsOnlyRegularFiles(t *testing.T) {
+	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
+	writeFiles(t, student, studentFiles)
+	link := filepath.Join(student, "viewservice", "server.go")
+	require.NoError(t, os.Remove(link))
+	require.NoError(t, os.Symlink(filepath.Join(official, "viewservice", "server.go"), link))
+	big := "package pbservice\n\n// " + strings.Repeat("x", MaxFileSize) + "\n"
+	writeFiles(t, student, map[string]string{"pbservice/common.go": big})
+	intake, err := Prepare(student, official, dst, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "not built: viewservice/server.go is a symbolic link, not a file", intake.Rejected["viewservice"])
+	assert.Equal(t, "not built: pbservice/common.go is larger than 1 MB", intake.Rejected["pbservice"])
+}
+
+// -allow-import widens the rubric's imports for every student file.
+func TestPrepareAllow(t *testing.T) {
+	official, student := officialTree(t), t.TempDir()
+	writeFiles(t, student, studentFiles)
+	writeFiles(t, student, map[string]string{"pbservice/common.go": "package pbservice\n\nimport _ \"bytes\"\n"})
+	intake, err := Prepare(student, official, t.TempDir(), nil)
+	require.NoError(t, err)
+	assert.Contains(t, intake.Rejected["pbservice"], `import "bytes": not among the packages`)
+	intake, err = Prepare(student, official, t.TempDir(), []string{"bytes"})
+	require.NoError(t, err)
+	assert.Empty(t, intake.Rejected, "an allowed import is accepted")
+}
+
+// A submission zipped with a folder around its tree is found one level
+// down; the files outside the tree are ignored too.
+func TestSubmissionInAFolder(t *testing.T) {
+	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
+	for rel, text := range studentFiles {
+		writeFiles(t, student, map[string]string{"alice-pblab/" + rel: text})
+	}
+	writeFiles(t, student, map[string]string{"__MACOSX/._server.go": "junk\n"})
+	intake, err := Prepare(student, official, dst, nil)
+	require.NoError(t, err)
+	assert.Empty(t, intake.Rejected, "the tree one level down is the submission")
+	assert.Equal(t, []string{"ignored: 1 other file of the submission: only viewservice/server.go, pbservice/server.go, " +
+		"pbservice/client.go and pbservice/common.go are graded"}, intake.Notes)
+	data, err := os.ReadFile(filepath.Join(dst, "viewservice", "server.go"))
+	require.NoError(t, err, "the student's file is at the root of the prepared tree")
+	assert.Equal(t, studentFiles["viewservice/server.go"], string(data))
+}
+
+func TestSubmissionNotADirectory(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "alice.zip")
+	require.NoError(t, os.WriteFile(file, []byte("PK"), 0o644))
+	_, err := Prepare(file, t.TempDir(), t.TempDir(), nil)
+	require.Error(t, err, "a submission must be a folder")
+	assert.Contains(t, err.Error(), "not a directory", "the error says what is wrong")
+}
+
+// A whole clone of the lab's own tree, graded as a submission, gives one
+// note on the ignored files and nothing else: the reference passes the
+// checks, and no other Go file of the graded folders differs.
+func TestPrepareWholeClone(t *testing.T) {
+	root, err := labenv.ModuleRoot(".")
+	require.NoError(t, err)
+	intake, err := Prepare(root, root, t.TempDir(), nil)
+	require.NoError(t, err)
+	assert.Empty(t, intake.Rejected, "the reference's files break no rule")
+	require.Len(t, intake.Notes, 1, "one note: %v", intake.Notes)
+	assert.Regexp(t, `^ignored: \d+ other files of the submission: only .* are graded$`, intake.Notes[0])
+
+	intake, err = Inspect(root, nil)
+	require.NoError(t, err)
+	assert.Equal(t, &Intake{Rejected: map[string]string{}}, intake, "the tree graded in place: nothing rejected, no notes")
+}
+
+// Inspect checks a tree graded where it stands.
+func TestInspect(t *testing.T) {
+	tree := t.TempDir()
+	writeFiles(t, tree, studentFiles)
+	writeFiles(t, tree, map[string]string{"viewservice/server.go": "package viewservice\n\n//go:linkname x y\nfunc f() {}\n"})
+	require.NoError(t, os.Remove(filepath.Join(tree, "pbservice", "common.go")))
+	intake, err := Inspect(tree, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "not built: pbservice/common.go is missing", intake.Rejected["pbservice"])
+	assert.Equal(t, fmt.Sprintf("rejected: viewservice/server.go:3: //go:linkname: compiler directives are not allowed (%s)", "docs/README.md#what-is-graded"),
+		intake.Rejected["viewservice"])
+	assert.Empty(t, intake.Notes)
+	assert.Len(t, rubric.StudentFiles, 4, "these tests write the rubric's four student files")
 }
 
 // writeFiles writes each file of files (slash-separated path: contents)
@@ -89,32 +245,4 @@ func writeFiles(t *testing.T, root string, files map[string]string) {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
 	}
-}
-
-// A submission zipped with a folder around its tree is found one level
-// down.
-func TestSubmissionInAFolder(t *testing.T) {
-	official, student, dst := t.TempDir(), t.TempDir(), t.TempDir()
-	writeFiles(t, official, map[string]string{
-		"go.mod":                "module pblab\n",
-		"viewservice/server.go": "package viewservice // the reference\n",
-	})
-	writeFiles(t, student, map[string]string{
-		"alice-pblab/go.mod":                "module pblab\n",
-		"alice-pblab/viewservice/server.go": "package viewservice // alice's\n",
-	})
-	notes, err := Prepare(student, official, dst)
-	require.NoError(t, err)
-	assert.Empty(t, notes, "the tree one level down is the submission, and it changed nothing protected")
-	data, err := os.ReadFile(filepath.Join(dst, "viewservice", "server.go"))
-	require.NoError(t, err, "the student's file is at the root of the prepared tree")
-	assert.Equal(t, "package viewservice // alice's\n", string(data))
-}
-
-func TestSubmissionNotADirectory(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "alice.zip")
-	require.NoError(t, os.WriteFile(file, []byte("PK"), 0o644))
-	_, err := Prepare(file, t.TempDir(), t.TempDir())
-	require.Error(t, err, "a submission must be a folder")
-	assert.Contains(t, err.Error(), "not a directory", "the error says what is wrong")
 }

@@ -56,6 +56,8 @@ type Options struct {
 	Shrink     time.Duration // time for shrinking; 0: explore.DefaultShrinkBudget
 	Quiet      bool          // no progress lines
 	Stdout     io.Writer
+
+	rejected map[string]string // the submission's packages that may not be built, and why
 }
 
 // An Outcome is what an exploration found.
@@ -154,15 +156,16 @@ func prepare(o *Options) (string, func(), error) {
 			return "", none, err
 		}
 		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
-		notes, err := submission.Prepare(o.Submission, o.Root, dir)
+		intake, err := submission.Prepare(o.Submission, o.Root, dir, nil)
 		if err != nil {
 			cleanup()
 			return "", none, err
 		}
-		fmt.Fprintf(o.Stdout, "explore: the submission in %s (laid over with the official tests and support code)\n", o.Submission)
-		for _, n := range notes {
+		fmt.Fprintf(o.Stdout, "explore: the student's files of the submission in %s, with the official tree\n", o.Submission)
+		for _, n := range intake.Notes {
 			fmt.Fprintf(o.Stdout, "  %s\n", n)
 		}
+		o.rejected = intake.Rejected
 		root = dir
 	}
 	if o.Mutant != "" {
@@ -223,6 +226,9 @@ func relative(path string) string {
 // request, and returns its result.
 func (o *Options) runPart(ctx context.Context, root, part string, budget time.Duration, replay *explore.Replay) (*explore.Result, error) {
 	target := partPackage[part]
+	if why, ok := o.rejected[target.pkg]; ok {
+		return nil, fmt.Errorf("part %s: the submission's files of %s were rejected, so its tests are not built: %s", part, target.pkg, why)
+	}
 	work, err := os.MkdirTemp("", "pblab-explore-run-")
 	if err != nil {
 		return nil, err
