@@ -166,7 +166,7 @@ func checkAckAfterTransfer(rec *record) (*viewViolation, []string) {
 			if p, ok := e.Info.(PingFact); ok {
 				pings[e.Call] = p
 			}
-		case labrpc.EventDeliver:
+		case labrpc.EventDeliver, labrpc.EventDeliverLate, labrpc.EventDeliverAgain:
 			// Only a delivered ping counts: a killed server's leftover
 			// tick may still send one, which never arrives.
 			p, ok := pings[e.Call]
@@ -397,7 +397,7 @@ func servable(rec *record) (bool, string) {
 			if p, ok := e.Info.(PingFact); ok {
 				pings[e.Call] = p
 			}
-		case labrpc.EventDeliver:
+		case labrpc.EventDeliver, labrpc.EventDeliverLate, labrpc.EventDeliverAgain:
 			if p, ok := pings[e.Call]; ok && p.Me == latest.Primary && p.Viewnum == latest.Viewnum && latest.Viewnum > 0 {
 				acked = true
 			}

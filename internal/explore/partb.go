@@ -212,6 +212,9 @@ func (e *pbExplorer) shrinkAndWrite(found *checked, foundAt time.Duration) *Viol
 	progressDone := make(chan struct{})
 	go e.reportProgress(progressDone, "shrinking")
 	s := &shrinker{e: e, kind: found.verdict.Kind, tries: triesOf(e.req), deadline: time.Now().Add(e.shrinkBudget())}
+	if e.req.Tries == 0 {
+		s.adaptTries(found.rec.sc)
+	}
 	small := s.shrink(found.rec.sc)
 	failures, tries, failing := s.failureRate(small, 4*s.tries)
 	close(progressDone)

@@ -1,8 +1,8 @@
 package explore
 
 import (
+	"hash/fnv"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 
@@ -11,24 +11,41 @@ import (
 )
 
 // A policy decides the fate of every call of a scenario's network, through
-// labrpc's fault seam (internal/faults), from the faults active when the
-// call is sent and from the scenario's seed. Crashes are the network's own
-// (a crashed server is unreachable); everything else is decided here.
+// labrpc's fault seam (internal/faults), from the network-wide faults
+// active when the call is sent and from the scenario's seed. Crashes, cut
+// links and link delays are the network's own (Host.Crash, Cut,
+// LinkDelay): a call over a cut link, or to a crashed server, is
+// unreachable, and fails after a delay drawn here.
 type policy struct {
 	mu      sync.Mutex
-	r       *rand.Rand
-	cuts    map[[2]string]int           // link (from, to) -> faults that cut it
-	delays  map[[2]string]time.Duration // link (from, to) -> its delay
-	lossy   int                         // lossy faults active
-	reorder int                         // reordering faults active
+	seed    int64
+	links   map[[2]string]*rand.Rand // each link's stream of fates
+	lossy   int                      // lossy faults active
+	reorder int // reordering faults active
+	late    int // late-request faults active
 }
 
 func newPolicy(seed int64) *policy {
-	return &policy{
-		r:      rand.New(rand.NewPCG(uint64(seed), 0x6661756c74)),
-		cuts:   map[[2]string]int{},
-		delays: map[[2]string]time.Duration{},
+	return &policy{seed: seed, links: map[[2]string]*rand.Rand{}}
+}
+
+// stream returns the random stream of the link from a to b. Each link has
+// its own, as labrpc's own faults do, so that the fates of one link's
+// calls do not depend on the calls of others: a scenario without one
+// client's operations keeps the fates of everything else, which is what
+// lets the shrinker cut it down.
+func (p *policy) stream(a, b string) *rand.Rand {
+	l := [2]string{a, b}
+	r, ok := p.links[l]
+	if !ok {
+		h := fnv.New64a()
+		h.Write([]byte(a))
+		h.Write([]byte{0})
+		h.Write([]byte(b))
+		r = rand.New(rand.NewPCG(uint64(p.seed), h.Sum64()))
+		p.links[l] = r
 	}
+	return r
 }
 
 // Decide is faults.Policy's: the network calls it as each call is sent,
@@ -37,74 +54,44 @@ func (p *policy) Decide(c faults.Call) faults.Fate {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	// Draw the same values for every call, so that a call's fate depends
-	// on how many calls came before it, not on their fates.
-	failAfter := time.Duration(p.r.Int64N(int64(labrpc.FailDelay)))
-	cutDelay := time.Duration(p.r.Int64N(int64(labrpc.FailDelay)))
-	shortDelay := time.Duration(p.r.Int64N(int64(labrpc.ShortDelay)))
-	dropRequest := p.r.IntN(100) < labrpc.DropPercent
-	dropReply := p.r.IntN(100) < labrpc.DropPercent
-	hold := p.r.IntN(3) < 2
-	holdFor := 200*time.Millisecond + time.Duration(p.r.Int64N(int64(MaxHold-200*time.Millisecond)))
+	// on how many calls came before it on its link, not on their fates.
+	r := p.stream(c.From, c.To)
+	failAfter := time.Duration(r.Int64N(int64(labrpc.FailDelay)))
+	shortDelay := time.Duration(r.Int64N(int64(labrpc.ShortDelay)))
+	dropRequest := r.IntN(100) < labrpc.DropPercent
+	dropReply := r.IntN(100) < labrpc.DropPercent
+	hold := r.IntN(3) < 2
+	holdFor := 200*time.Millisecond + time.Duration(r.Int64N(int64(MaxHold-200*time.Millisecond)))
+	lost := r.IntN(100) < labrpc.DropPercent
+	again := r.IntN(100) < labrpc.RepeatPercent
+	lateAt := time.Duration(1 + r.Int64N(int64(labrpc.LateBound)))
 
 	var f faults.Fate
-	if c.From == "" {
+	switch {
+	case c.From == "":
 		return f // the explorer's own window on the view service
-	}
-	if !c.Reachable {
+	case !c.Reachable:
 		f.FailAfter = failAfter
 		return f
 	}
-	if p.cuts[[2]string{c.From, c.To}] > 0 {
-		f.RequestDelay, f.DropRequest = cutDelay, true
-		return f
-	}
-	f.DropReply = p.cuts[[2]string{c.To, c.From}] > 0
 	if p.lossy > 0 {
-		f.RequestDelay = shortDelay
-		f.DropRequest = dropRequest
-		f.DropReply = f.DropReply || dropReply
+		f.RequestDelay, f.DropRequest, f.DropReply = shortDelay, dropRequest, dropReply
 	}
 	if p.reorder > 0 && hold {
 		f.HoldReply = holdFor
 	}
-	f.RequestDelay += p.delays[[2]string{c.From, c.To}]
-	f.HoldReply += p.delays[[2]string{c.To, c.From}]
+	if p.late > 0 {
+		switch {
+		case f.DropRequest || lost:
+			f.DropRequest, f.DeliverLate = true, lateAt
+		case again:
+			f.Repeat = lateAt
+		}
+	}
 	return f
 }
 
-// cut cuts (or, with undo, restores) the links from every name of a to
-// every name of b.
-func (p *policy) cut(a, b []string, undo bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				continue
-			}
-			link := [2]string{x, y}
-			if undo {
-				p.cuts[link]--
-			} else {
-				p.cuts[link]++
-			}
-		}
-	}
-}
-
-// delay sets (or, with undo, removes) a delay on the link from a to b.
-func (p *policy) delay(a, b string, d time.Duration, undo bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	link := [2]string{a, b}
-	if undo {
-		p.delays[link] -= d
-	} else {
-		p.delays[link] += d
-	}
-}
-
-// network turns a network-wide fault (lossy, reorder) on or off.
+// network turns a network-wide fault (lossy, reorder, late) on or off.
 func (p *policy) network(kind string, undo bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -117,16 +104,7 @@ func (p *policy) network(kind string, undo bool) {
 		p.lossy += n
 	case FaultReorder:
 		p.reorder += n
+	case FaultLate:
+		p.late += n
 	}
-}
-
-// others returns the names of all not in group.
-func others(all, group []string) []string {
-	var out []string
-	for _, n := range all {
-		if !slices.Contains(group, n) {
-			out = append(out, n)
-		}
-	}
-	return out
 }

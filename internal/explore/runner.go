@@ -2,6 +2,7 @@ package explore
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,7 +127,9 @@ type runner struct {
 	ops         []*opRecord
 	notes       []porcupine.Annotation
 	log         []string
-	running     map[string]func() // kill functions of the running servers
+	running     map[string]func()           // kill functions of the running servers
+	cuts        map[[2]string]int           // links cut, by how many faults
+	delays      map[[2]string]time.Duration // links delayed, by how much in all
 }
 
 // newNetwork returns a network for a run, with its journal on.
@@ -179,7 +182,8 @@ func run(sys System, sc *Scenario, net *labrpc.Network, w *runWatch) *record {
 			w.ended.Store(true)
 		}()
 	}
-	r := &runner{sys: sys, sc: sc, net: net, start: time.Now(), running: map[string]func(){}, viewChanged: make(chan struct{})}
+	r := &runner{sys: sys, sc: sc, net: net, start: time.Now(), running: map[string]func(){}, viewChanged: make(chan struct{}),
+		cuts: map[[2]string]int{}, delays: map[[2]string]time.Duration{}}
 	r.net.Describe(func(svcMeth string, msg any) any {
 		fact := sys.Describe(svcMeth, msg)
 		if v, ok := fact.(View); ok {
@@ -450,6 +454,17 @@ func (r *runner) resolve(who string) string {
 	return v.Backup
 }
 
+// others returns the names of all not in group.
+func others(all, group []string) []string {
+	var out []string
+	for _, n := range all {
+		if !slices.Contains(group, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // names returns every name of the scenario: the view service, the
 // servers, the clients and the reader.
 func (r *runner) names() []string {
@@ -497,21 +512,21 @@ func (r *runner) startFault(f Fault) *activeFault {
 	case FaultPartition:
 		a.group = append([]string{a.target}, f.With...)
 		a.everyone = others(r.names(), a.group)
-		r.pol.cut(a.group, a.everyone, false)
-		r.pol.cut(a.everyone, a.group, false)
+		r.cut(a.group, a.everyone, false)
+		r.cut(a.everyone, a.group, false)
 		r.note("partition: %v cut off from everyone else%s", a.group, when)
 	case FaultCutVS:
-		r.pol.cut([]string{a.target}, []string{vsName}, false)
-		r.pol.cut([]string{vsName}, []string{a.target}, false)
+		r.cut([]string{a.target}, []string{vsName}, false)
+		r.cut([]string{vsName}, []string{a.target}, false)
 		r.note("cut %s%s off from the view service%s", a.target, role, when)
 	case FaultCut:
-		r.pol.cut([]string{a.target}, []string{a.peer}, false)
+		r.cut([]string{a.target}, []string{a.peer}, false)
 		r.note("cut the link %s -> %s%s", a.target, a.peer, when)
-	case FaultLossy, FaultReorder:
+	case FaultLossy, FaultReorder, FaultLate:
 		r.pol.network(f.Kind, false)
-		r.note("the network starts to %s", map[string]string{FaultLossy: "lose messages", FaultReorder: "reorder replies"}[f.Kind])
+		r.note("the network starts to %s", networkFaults[f.Kind])
 	case FaultDelay:
-		r.pol.delay(a.target, a.peer, time.Duration(f.Delay), false)
+		r.delay(a.target, a.peer, time.Duration(f.Delay), false)
 		r.note("delay the link %s -> %s by %v%s", a.target, a.peer, time.Duration(f.Delay), when)
 	default:
 		r.note("unknown fault %q; nothing happens", f.Kind)
@@ -527,6 +542,52 @@ func (r *runner) currentViewnum() uint {
 	return r.latestView
 }
 
+// networkFaults says what each network-wide fault does.
+var networkFaults = map[string]string{
+	FaultLossy:   "lose messages",
+	FaultReorder: "reorder replies",
+	FaultLate:    "deliver requests late, or twice",
+}
+
+// cut cuts (or, with undo, mends) the links from every name of a to every
+// name of b. Links are counted: a link two faults cut stays cut until both
+// have ended.
+func (r *runner) cut(a, b []string, undo bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				continue
+			}
+			l := [2]string{x, y}
+			switch {
+			case !undo:
+				if r.cuts[l]++; r.cuts[l] == 1 {
+					r.net.Cut(x, y)
+				}
+			case r.cuts[l] > 0:
+				if r.cuts[l]--; r.cuts[l] == 0 {
+					r.net.Mend(x, y)
+				}
+			}
+		}
+	}
+}
+
+// delay adds (or, with undo, takes away) d to the link from a to b.
+func (r *runner) delay(a, b string, d time.Duration, undo bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := [2]string{a, b}
+	if undo {
+		r.delays[l] -= d
+	} else {
+		r.delays[l] += d
+	}
+	r.net.LinkDelay(a, b, max(r.delays[l], 0))
+}
+
 // endFault undoes what startFault did.
 func (r *runner) endFault(a *activeFault) {
 	f := a.f
@@ -535,21 +596,21 @@ func (r *runner) endFault(a *activeFault) {
 		r.startServer(a.target)
 		r.note("restart %s", a.target)
 	case FaultPartition:
-		r.pol.cut(a.group, a.everyone, true)
-		r.pol.cut(a.everyone, a.group, true)
+		r.cut(a.group, a.everyone, true)
+		r.cut(a.everyone, a.group, true)
 		r.note("heal the partition of %v", a.group)
 	case FaultCutVS:
-		r.pol.cut([]string{a.target}, []string{vsName}, true)
-		r.pol.cut([]string{vsName}, []string{a.target}, true)
+		r.cut([]string{a.target}, []string{vsName}, true)
+		r.cut([]string{vsName}, []string{a.target}, true)
 		r.note("%s reaches the view service again", a.target)
 	case FaultCut:
-		r.pol.cut([]string{a.target}, []string{a.peer}, true)
+		r.cut([]string{a.target}, []string{a.peer}, true)
 		r.note("restore the link %s -> %s", a.target, a.peer)
-	case FaultLossy, FaultReorder:
+	case FaultLossy, FaultReorder, FaultLate:
 		r.pol.network(f.Kind, true)
-		r.note("the network stops to %s", map[string]string{FaultLossy: "lose messages", FaultReorder: "reorder replies"}[f.Kind])
+		r.note("the network stops to %s", networkFaults[f.Kind])
 	case FaultDelay:
-		r.pol.delay(a.target, a.peer, time.Duration(f.Delay), true)
+		r.delay(a.target, a.peer, time.Duration(f.Delay), true)
 		r.note("the link %s -> %s is fast again", a.target, a.peer)
 	}
 	r.mu.Lock()

@@ -111,6 +111,7 @@ const (
 	FaultLossy     = "lossy"     // the network loses and delays messages, as labrpc's Reliable(false)
 	FaultReorder   = "reorder"   // replies are held back, up to MaxHold, so they arrive out of order
 	FaultDelay     = "delay"     // messages from the target to Peer take Delay
+	FaultLate      = "late"      // requests may arrive late (after their call failed) or twice
 )
 
 // The names of a scenario's nodes.
@@ -186,6 +187,8 @@ func (f Fault) String() string {
 		return fmt.Sprintf("%s: replies are held back and reordered", at)
 	case FaultDelay:
 		return fmt.Sprintf("%s: messages from %s to %s take %v", at, f.Target, f.Peer, time.Duration(f.Delay))
+	case FaultLate:
+		return fmt.Sprintf("%s: requests arrive late, or twice", at)
 	}
 	return fmt.Sprintf("%s: %s", at, f.Kind)
 }
@@ -277,7 +280,7 @@ func generateFault(r *rand.Rand, s *Scenario) Fault {
 			return serverName(r.IntN(s.Servers))
 		}
 	}
-	switch x := r.IntN(16); {
+	switch x := r.IntN(18); {
 	case x < 4:
 		f.Kind, f.Target = FaultCrash, target()
 		if r.IntN(2) == 0 {
@@ -305,10 +308,13 @@ func generateFault(r *rand.Rand, s *Scenario) Fault {
 	case x < 14:
 		f.Kind = FaultReorder
 		f.For = between(r, 500*time.Millisecond, 2*time.Second)
-	default:
+	case x < 16:
 		f.Kind, f.Target, f.Peer = FaultDelay, target(), peer(r, s)
 		f.For = between(r, 300*time.Millisecond, 2*time.Second)
 		f.Delay = between(r, 20*time.Millisecond, 400*time.Millisecond)
+	default:
+		f.Kind = FaultLate
+		f.For = between(r, 500*time.Millisecond, 3*time.Second)
 	}
 	if r.IntN(10) < 3 {
 		f.On = OnNextView

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -81,6 +82,23 @@ func (s *shrinker) failureRate(sc *Scenario, n int) (int, int, *checked) {
 	}
 	wg.Wait()
 	return failures, n, first
+}
+
+// maxTries bounds the runs of one candidate.
+const maxTries = 20
+
+// adaptTries measures how often sc fails, and sets tries so that a
+// candidate failing as often is caught with a chance of 95%: a scenario
+// that fails one run in ten needs about thirty runs, one that always fails
+// needs one. It never goes below the default, nor above maxTries.
+func (s *shrinker) adaptTries(sc *Scenario) {
+	failures, runs, _ := s.failureRate(sc, 2*s.tries)
+	rate := float64(max(failures, 1)) / float64(runs)
+	need := s.tries
+	if rate < 1 {
+		need = int(math.Ceil(math.Log(0.05) / math.Log(1-rate)))
+	}
+	s.tries = min(max(need, s.tries), maxTries)
 }
 
 // shrink returns the smallest scenario it finds that still fails.
