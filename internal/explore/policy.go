@@ -21,8 +21,8 @@ type policy struct {
 	seed    int64
 	links   map[[2]string]*rand.Rand // each link's stream of fates
 	lossy   int                      // lossy faults active
-	reorder int // reordering faults active
-	late    int // late-request faults active
+	reorder int                      // reordering faults active
+	late    int                      // late-request faults active
 }
 
 func newPolicy(seed int64) *policy {
