@@ -65,10 +65,54 @@ func RandomSeed() int64 {
 	return int64(binary.LittleEndian.Uint64(b[:]) >> 2)
 }
 
-// search runs random scenarios, seeds req.Seed, req.Seed+1, ..., on
-// several workers, until one breaks a rule or the budget is spent; then
-// shrinks it.
+// CoreShare is the share of a Part B budget the exhaustive check of the
+// core gets, before the random scenarios; at most MaxCoreBudget.
+const (
+	CoreShare     = 4
+	MaxCoreBudget = time.Minute
+)
+
+// searchCore runs the exhaustive check of the core for its share of the
+// budget, and returns its result if it found a violation.
+func (e *pbExplorer) searchCore() (*Result, string) {
+	budget := min(time.Duration(e.req.Budget)/CoreShare, MaxCoreBudget)
+	s := CoreSearch{
+		New:      e.sys.NewCore,
+		Deadline: time.Now().Add(budget),
+		Progress: func(p ViewProgress) {
+			printProgress(Progress{Scenarios: p.States, Elapsed: Duration(time.Since(e.start)), Phase: fmt.Sprintf("the core, depth %d", p.Depth)})
+		},
+	}
+	out := s.Search()
+	how := fmt.Sprintf("every sequence of up to %d events", out.Depth)
+	if out.Exhausted {
+		how = "every reachable state"
+	}
+	note := fmt.Sprintf("part B, the core (pbState): 2 servers, %s tried: %d distinct states (%.0f/s)",
+		how, out.States, float64(out.States)/max(out.Elapsed.Seconds(), 1e-9))
+	c := out.Violation
+	if c == nil {
+		return nil, note
+	}
+	res := &Result{Part: "B", Scenarios: out.States, Elapsed: Duration(time.Since(e.start)), Notes: []string{note}}
+	res.Violation = &Violation{
+		Kind: c.Kind, What: c.What, Doc: c.Doc,
+		Details:  []string{"sequence: " + DescribeCoreEvents(e.sys.NewCore, c.Events)},
+		Original: len(c.Events), Events: len(c.Events), Failures: 1, Tries: 1,
+		Found:  Duration(time.Since(e.start)),
+		Replay: Replay{Part: "B", Core: c.Events, Verdict: Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
+	}
+	return res, note
+}
+
+// search checks the core exhaustively, then runs random scenarios, seeds
+// req.Seed, req.Seed+1, ..., on several workers, until one breaks a rule
+// or the budget is spent; then shrinks it.
 func (e *pbExplorer) search() *Result {
+	coreResult, coreNote := e.searchCore()
+	if coreResult != nil {
+		return coreResult
+	}
 	deadline := e.start.Add(time.Duration(e.req.Budget))
 	workers := e.req.Workers
 	if workers <= 0 {
@@ -106,7 +150,7 @@ func (e *pbExplorer) search() *Result {
 
 	searched := int(e.runs.Load())
 	res := &Result{Part: "B", Scenarios: searched}
-	res.Notes = append(res.Notes, fmt.Sprintf("part B: %d scenarios (seeds %d to %d), %.1f/s on %d workers",
+	res.Notes = append(res.Notes, coreNote, fmt.Sprintf("part B: %d scenarios (seeds %d to %d), %.1f/s on %d workers",
 		searched, e.req.Seed, next.Load()-1, float64(searched)/max(time.Since(e.start).Seconds(), 1e-9), workers))
 	if found != nil {
 		res.Violation = e.shrinkAndWrite(found, foundAt)
@@ -164,6 +208,9 @@ func runBubble(t *testing.T, sys System, sc *Scenario, w *runWatch) (rec *record
 // replay runs the request's scenario, as often as req.Tries says, and
 // writes the artifacts of a failing run (or of the last run).
 func (e *pbExplorer) replay() (*Result, error) {
+	if r := e.req.Replay; r != nil && r.Part == "B" && len(r.Core) > 0 {
+		return e.replayCore()
+	}
 	if e.req.Replay == nil || e.req.Replay.Part != "B" || e.req.Replay.Scenario == nil {
 		return nil, fmt.Errorf("explore: the replay request holds no Part B scenario")
 	}
@@ -204,6 +251,46 @@ func (e *pbExplorer) replay() (*Result, error) {
 		Artifacts: artifacts,
 	}
 	return res, nil
+}
+
+// replayCore runs the request's core events.
+func (e *pbExplorer) replayCore() (*Result, error) {
+	events := e.req.Replay.Core
+	res := &Result{Part: "B", Scenarios: 1}
+	c, err := CheckCoreEvents(e.sys.NewCore, events)
+	if err != nil {
+		return nil, err
+	}
+	res.Elapsed = Duration(time.Since(e.start))
+	if c == nil {
+		res.Notes = append(res.Notes, "part B, the core: the sequence breaks no rule: "+DescribeCoreEvents(e.sys.NewCore, events))
+		return res, nil
+	}
+	res.Violation = &Violation{
+		Kind: c.Kind, What: c.What, Doc: c.Doc,
+		Details:  []string{"sequence: " + DescribeCoreEvents(e.sys.NewCore, c.Events)},
+		Original: len(events), Events: len(c.Events), Failures: 1, Tries: 1,
+		Replay: Replay{Part: "B", Core: c.Events, Verdict: Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
+	}
+	return res, nil
+}
+
+// CoreEventsTest applies core events, as the explorer writes them (JSON),
+// to new cores, and fails t with the first rule they break. It is what the
+// Go test the explorer writes for a core counterexample calls.
+func CoreEventsTest(t *testing.T, newCore func(string) Core, events string) {
+	t.Helper()
+	var evs []CoreEvent
+	if err := json.Unmarshal([]byte(events), &evs); err != nil {
+		t.Fatalf("explore: the events are not ones the explorer wrote: %v", err)
+	}
+	c, err := CheckCoreEvents(newCore, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != nil {
+		t.Fatalf("%s: %s\n  after [%s]\n  see: %s", c.Kind, c.What, DescribeCoreEvents(newCore, c.Events), c.Doc)
+	}
 }
 
 // shrinkAndWrite shrinks the scenario of found, measures how often the

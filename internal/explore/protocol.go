@@ -89,10 +89,11 @@ type Violation struct {
 // A Replay is a counterexample as its replay file holds it: enough to run
 // it again, and what it broke.
 type Replay struct {
-	Part     string    `json:"part"`
-	Events   string    `json:"events,omitempty"`   // Part A: the sequence, as the state tests write it
-	Scenario *Scenario `json:"scenario,omitempty"` // Part B
-	Verdict  Verdict   `json:"verdict"`
+	Part     string      `json:"part"`
+	Events   string      `json:"events,omitempty"`   // Part A: the sequence, as the state tests write it
+	Scenario *Scenario   `json:"scenario,omitempty"` // Part B
+	Core     []CoreEvent `json:"core,omitempty"`     // Part B's core: the events of the exhaustive check
+	Verdict  Verdict     `json:"verdict"`
 }
 
 // A Verdict is the rule a run broke, if any.
@@ -153,7 +154,7 @@ func ReadReplay(path string) (*Replay, error) {
 	if r.Part != "A" && r.Part != "B" {
 		return nil, fmt.Errorf("explore: the replay file %s names part %q; want A or B", path, r.Part)
 	}
-	if r.Part == "A" && r.Events == "" || r.Part == "B" && r.Scenario == nil {
+	if r.Part == "A" && r.Events == "" || r.Part == "B" && r.Scenario == nil && len(r.Core) == 0 {
 		return nil, fmt.Errorf("explore: the replay file %s holds no scenario for part %s", path, r.Part)
 	}
 	return r, nil

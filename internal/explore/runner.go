@@ -29,6 +29,9 @@ type System interface {
 	// CurrentView asks the view service for its view, as an anonymous
 	// caller (whom faults never touch); ok is false without an answer.
 	CurrentView(net *labrpc.Network, vs string) (v View, ok bool)
+	// NewCore returns a new pbState for the server called me, for the
+	// exhaustive check of the core.
+	NewCore(me string) Core
 	// Describe says what a message means to the checkers: a View for a
 	// view service's reply, a PingFact for a ping's arguments, an Answer
 	// for a key/value server's reply; nil for anything else. It is

@@ -133,9 +133,9 @@ func (s ViewSearch) Search() (out ViewOutcome) {
 				s.Progress(ViewProgress{Depth: depth + 1, States: out.States, Elapsed: time.Since(start)})
 			}
 			path := node.events()
-			m, md := r.replay(path)
-			for _, e := range r.candidates(&md, m.View()) {
-				m, md := r.replay(path)
+			base, baseModel := r.replay(path)
+			for _, e := range r.candidates(&baseModel, base.View()) {
+				m, md := copyOf(base), baseModel
 				if c := r.step(m, &md, path, e); c != nil {
 					out.Violation = c
 					out.Depth = depth
