@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"pblab/internal/explore"
 	"pblab/internal/explore/driver"
 	"pblab/internal/grader"
 	"pblab/internal/labenv"
@@ -29,6 +30,7 @@ type gradeFlags struct {
 	maxOutput  int
 	quiet      bool
 	allow      []string // -allow-import: packages a student's file may import besides the rubric's
+	explore    time.Duration
 }
 
 func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
@@ -48,6 +50,7 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 	fs.BoolVar(&f.strict, "strict", false, "exit 1 unless every selected test earned full marks (for CI)")
 	fs.IntVar(&f.maxOutput, "maxoutput", grader.DefaultMaxOutput>>20, "stop a run that prints more than `MB` megabytes")
 	fs.BoolVar(&f.quiet, "q", false, "no progress output, only the table")
+	fs.DurationVar(&f.explore, "explore", 0, "also explore each part for `DURATION` (go run ./grading explore), for an \"exploration\" row per part with the rubric's points (instructors; off by default)")
 	fs.Func("allow-import", "also let the student's files import `PKG[,PKG...]` (instructors; repeatable)", func(list string) error {
 		for _, pkg := range strings.Split(list, ",") {
 			if pkg = strings.TrimSpace(pkg); pkg == "" || strings.ContainsAny(pkg, " \t\"") {
@@ -158,6 +161,11 @@ func parseExploreFlags(args []string, stderr io.Writer) (*driver.Options, error)
 	fs.IntVar(&o.Workers, "p", 0, "Part B scenarios run at once (default: one per CPU)")
 	fs.IntVar(&o.Tries, "tries", 0, "runs of each candidate while shrinking (default 5)")
 	fs.DurationVar(&o.Shrink, "shrink", 0, "time limit of shrinking (default 2m)")
+	fs.Func("faults", "draw Part B's faults from these kinds only: `KIND[,KIND...]` of crash, partition, cut-vs, cut, lossy, reorder, delay, late", func(list string) error {
+		o.Faults = append(o.Faults, strings.Split(list, ",")...)
+		return explore.CheckFaultKinds(o.Faults)
+	})
+	core := fs.Bool("core", true, "check Part B's core (pbState) exhaustively before the random scenarios (-core=false skips it)")
 	fs.StringVar(&o.Mutant, "mutant", "", "explore the reference with the mutant `NAME` of grading/mutants applied (instructors)")
 	fs.StringVar(&o.Overlay, "overlay", "", "build with go's -overlay `FILE` (instructors: a changed solution)")
 	fs.BoolVar(&o.Quiet, "q", false, "no progress lines")
@@ -185,5 +193,6 @@ func parseExploreFlags(args []string, stderr io.Writer) (*driver.Options, error)
 		fmt.Fprintln(stderr, "explore: -budget must be positive")
 		return nil, errUsage
 	}
+	o.NoCore = !*core
 	return o, nil
 }

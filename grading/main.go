@@ -159,6 +159,10 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 		opts.Progress = grader.NewProgress(w)
 	}
 	report, err := grader.Grade(ctx, opts)
+	if report != nil && err == nil && f.explore > 0 {
+		o := driver.Options{Root: root, Budget: f.explore, Out: filepath.Join(resultsDir, "explore"), Rejected: intake.Rejected}
+		tests = driver.AddRows(report, tests, driver.GradeRows(ctx, o, tests))
+	}
 	if report != nil {
 		report.Notes = intake.Notes
 		fmt.Fprintln(w)

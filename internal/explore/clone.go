@@ -17,6 +17,7 @@ import (
 func deepCopy[T any](p *T) *T {
 	c := &cloner{seen: map[uintptr]reflect.Value{}}
 	dst := new(T)
+	c.seen[reflect.ValueOf(p).Pointer()] = reflect.ValueOf(dst)
 	c.copy(reflect.ValueOf(dst).Elem(), reflect.ValueOf(p).Elem())
 	return dst
 }

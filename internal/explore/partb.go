@@ -109,9 +109,12 @@ func (e *pbExplorer) searchCore() (*Result, string) {
 // req.Seed, req.Seed+1, ..., on several workers, until one breaks a rule
 // or the budget is spent; then shrinks it.
 func (e *pbExplorer) search() *Result {
-	coreResult, coreNote := e.searchCore()
-	if coreResult != nil {
-		return coreResult
+	var coreNote string
+	if !e.req.NoCore {
+		var coreResult *Result
+		if coreResult, coreNote = e.searchCore(); coreResult != nil {
+			return coreResult
+		}
 	}
 	deadline := e.start.Add(time.Duration(e.req.Budget))
 	workers := e.req.Workers
@@ -135,7 +138,7 @@ func (e *pbExplorer) search() *Result {
 	for w := range workers {
 		wg.Go(func() {
 			for !stopping.Load() && time.Now().Before(deadline) {
-				sc := Generate(next.Add(1)-1, e.req.Servers)
+				sc := Generate(next.Add(1)-1, e.req.Servers, e.req.Faults)
 				c := e.runChecked(w, sc)
 				if c.verdict.Broken() && !stopping.Swap(true) {
 					mu.Lock()
@@ -150,7 +153,10 @@ func (e *pbExplorer) search() *Result {
 
 	searched := int(e.runs.Load())
 	res := &Result{Part: "B", Scenarios: searched}
-	res.Notes = append(res.Notes, coreNote, fmt.Sprintf("part B: %d scenarios (seeds %d to %d), %.1f/s on %d workers",
+	if coreNote != "" {
+		res.Notes = append(res.Notes, coreNote)
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("part B: %d scenarios (seeds %d to %d), %.1f/s on %d workers",
 		searched, e.req.Seed, next.Load()-1, float64(searched)/max(time.Since(e.start).Seconds(), 1e-9), workers))
 	if found != nil {
 		res.Violation = e.shrinkAndWrite(found, foundAt)

@@ -43,6 +43,11 @@ type Request struct {
 	OutDir  string   `json:"out"`               // where artifacts go
 	Result  string   `json:"result"`            // where the Result goes
 
+	// Faults lists the kinds of fault Part B's scenarios draw from; every
+	// kind if empty.
+	Faults []string `json:"faults,omitempty"`
+	// NoCore skips Part B's exhaustive check of the core.
+	NoCore bool `json:"noCore,omitempty"`
 	// ShrinkBudget bounds the time spent shrinking; 0: DefaultShrinkBudget.
 	ShrinkBudget Duration `json:"shrinkBudget,omitempty"`
 	// ReplayCommand is the command that replays the counterexample, for

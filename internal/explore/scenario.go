@@ -209,8 +209,9 @@ var (
 )
 
 // Generate draws a scenario from seed. servers is 2 to 4, or 0 for a
-// random number in that range.
-func Generate(seed int64, servers int) *Scenario {
+// random number in that range; faults lists the kinds of fault to draw
+// from, every kind if it is empty.
+func Generate(seed int64, servers int, faults []string) *Scenario {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x736365))
 	if servers == 0 {
 		servers = 2 + r.IntN(3)
@@ -229,7 +230,7 @@ func Generate(seed int64, servers int) *Scenario {
 		s.Clients = append(s.Clients, generateClient(r, c))
 	}
 	for range 1 + r.IntN(5) {
-		s.Faults = append(s.Faults, generateFault(r, s))
+		s.Faults = append(s.Faults, generateFault(r, s, faults))
 	}
 	slices.SortStableFunc(s.Faults, func(a, b Fault) int { return int(a.At - b.At) })
 	return s
@@ -266,10 +267,45 @@ func generateClient(r *rand.Rand, c int) Client {
 
 func pick(r *rand.Rand, from []string) string { return from[r.IntN(len(from))] }
 
-// generateFault draws one fault of s, between Warmup and Calm.
-func generateFault(r *rand.Rand, s *Scenario) Fault {
+// A FaultWeight is a kind of fault and how often the generator draws it,
+// against the others.
+type FaultWeight struct {
+	Kind   string
+	Weight int
+}
+
+// FaultKinds lists the kinds of fault the generator draws.
+var FaultKinds = []FaultWeight{
+	{FaultCrash, 4}, {FaultPartition, 3}, {FaultCutVS, 2}, {FaultCut, 2},
+	{FaultLossy, 2}, {FaultReorder, 1}, {FaultDelay, 2}, {FaultLate, 2},
+}
+
+// drawKind draws a kind of fault among allowed (every kind if empty), by
+// weight.
+func drawKind(r *rand.Rand, allowed []string) string {
+	total := 0
+	for _, k := range FaultKinds {
+		if len(allowed) == 0 || slices.Contains(allowed, k.Kind) {
+			total += k.Weight
+		}
+	}
+	x := r.IntN(max(total, 1))
+	for _, k := range FaultKinds {
+		if len(allowed) == 0 || slices.Contains(allowed, k.Kind) {
+			if x < k.Weight {
+				return k.Kind
+			}
+			x -= k.Weight
+		}
+	}
+	return FaultCrash
+}
+
+// generateFault draws one fault of s, of one of the allowed kinds, between
+// Warmup and Calm.
+func generateFault(r *rand.Rand, s *Scenario, allowed []string) Fault {
 	calm := time.Duration(s.Calm)
-	f := Fault{At: between(r, Warmup, calm-100*time.Millisecond)}
+	f := Fault{At: between(r, Warmup, calm-100*time.Millisecond), Kind: drawKind(r, allowed)}
 	target := func() string {
 		switch x := r.IntN(4); {
 		case x < 2:
@@ -280,41 +316,36 @@ func generateFault(r *rand.Rand, s *Scenario) Fault {
 			return serverName(r.IntN(s.Servers))
 		}
 	}
-	switch x := r.IntN(18); {
-	case x < 4:
-		f.Kind, f.Target = FaultCrash, target()
+	switch f.Kind {
+	case FaultCrash:
+		f.Target = target()
 		if r.IntN(2) == 0 {
 			f.For = between(r, 10*time.Millisecond, 150*time.Millisecond) // back before anyone notices
 		} else {
 			f.For = between(r, 600*time.Millisecond, 2*time.Second)
 		}
-	case x < 7:
-		f.Kind, f.Target = FaultPartition, target()
+	case FaultPartition:
+		f.Target = target()
 		f.For = between(r, 300*time.Millisecond, 2*time.Second)
 		for c := range s.Clients {
 			if r.IntN(3) == 0 {
 				f.With = append(f.With, clientName(c))
 			}
 		}
-	case x < 9:
-		f.Kind, f.Target = FaultCutVS, target()
+	case FaultCutVS:
+		f.Target = target()
 		f.For = between(r, 300*time.Millisecond, 2*time.Second)
-	case x < 11:
-		f.Kind, f.Target, f.Peer = FaultCut, target(), peer(r, s)
+	case FaultCut:
+		f.Target, f.Peer = target(), peer(r, s)
 		f.For = between(r, 300*time.Millisecond, 2*time.Second)
-	case x < 13:
-		f.Kind = FaultLossy
+	case FaultLossy, FaultLate:
 		f.For = between(r, 500*time.Millisecond, 3*time.Second)
-	case x < 14:
-		f.Kind = FaultReorder
+	case FaultReorder:
 		f.For = between(r, 500*time.Millisecond, 2*time.Second)
-	case x < 16:
-		f.Kind, f.Target, f.Peer = FaultDelay, target(), peer(r, s)
+	case FaultDelay:
+		f.Target, f.Peer = target(), peer(r, s)
 		f.For = between(r, 300*time.Millisecond, 2*time.Second)
 		f.Delay = between(r, 20*time.Millisecond, 400*time.Millisecond)
-	default:
-		f.Kind = FaultLate
-		f.For = between(r, 500*time.Millisecond, 3*time.Second)
 	}
 	if r.IntN(10) < 3 {
 		f.On = OnNextView
@@ -324,6 +355,21 @@ func generateFault(r *rand.Rand, s *Scenario) Fault {
 	}
 	f.For = min(f.For, Duration(calm)-f.At)
 	return f
+}
+
+// CheckFaultKinds returns an error naming the first of kinds that is not a
+// kind of fault.
+func CheckFaultKinds(kinds []string) error {
+	for _, k := range kinds {
+		if !slices.ContainsFunc(FaultKinds, func(f FaultWeight) bool { return f.Kind == k }) {
+			var all []string
+			for _, f := range FaultKinds {
+				all = append(all, f.Kind)
+			}
+			return fmt.Errorf("explore: %q is not a kind of fault; the kinds are %s", k, strings.Join(all, ", "))
+		}
+	}
+	return nil
 }
 
 // peer draws the other end of a link fault.

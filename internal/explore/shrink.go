@@ -21,6 +21,9 @@ type shrinker struct {
 	kind     string // the rule the scenario must keep breaking
 	tries    int
 	deadline time.Time
+	// breaks, if set, replaces running a candidate: it reports whether
+	// one run of sc breaks the rule (the shrinker's own tests use it).
+	breaks func(sc *Scenario) bool
 }
 
 func (s *shrinker) expired() bool { return time.Now().After(s.deadline) }
@@ -36,6 +39,14 @@ func (s *shrinker) workers() int {
 // fails reports whether sc breaks the rule in one of up to tries runs.
 func (s *shrinker) fails(sc *Scenario) bool {
 	if s.expired() {
+		return false
+	}
+	if s.breaks != nil {
+		for range s.tries {
+			if s.breaks(sc) {
+				return true
+			}
+		}
 		return false
 	}
 	var failed atomic.Bool

@@ -54,10 +54,13 @@ type Options struct {
 	Workers    int           // Part B scenarios run at once; 0: all CPUs
 	Tries      int           // runs of each candidate while shrinking; 0: explore.DefaultTries
 	Shrink     time.Duration // time for shrinking; 0: explore.DefaultShrinkBudget
+	NoCore     bool          // skip Part B's exhaustive check of the core
+	Faults     []string      // the kinds of fault Part B's scenarios draw from; all if empty
 	Quiet      bool          // no progress lines
 	Stdout     io.Writer
-
-	rejected map[string]string // the submission's packages that may not be built, and why
+	// Rejected holds the packages of a submission that may not be built,
+	// and why (internal/submission); -submission fills it in.
+	Rejected map[string]string
 }
 
 // An Outcome is what an exploration found.
@@ -83,6 +86,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		o.Stdout = io.Discard
 	}
 	start := time.Now()
+	if err := explore.CheckFaultKinds(o.Faults); err != nil {
+		return nil, err
+	}
 	root, cleanup, err := prepare(&o)
 	if err != nil {
 		return nil, err
@@ -165,7 +171,7 @@ func prepare(o *Options) (string, func(), error) {
 		for _, n := range intake.Notes {
 			fmt.Fprintf(o.Stdout, "  %s\n", n)
 		}
-		o.rejected = intake.Rejected
+		o.Rejected = intake.Rejected
 		root = dir
 	}
 	if o.Mutant != "" {
@@ -226,7 +232,7 @@ func relative(path string) string {
 // request, and returns its result.
 func (o *Options) runPart(ctx context.Context, root, part string, budget time.Duration, replay *explore.Replay) (*explore.Result, error) {
 	target := partPackage[part]
-	if why, ok := o.rejected[target.pkg]; ok {
+	if why, ok := o.Rejected[target.pkg]; ok {
 		return nil, fmt.Errorf("part %s: the submission's files of %s were rejected, so its tests are not built: %s", part, target.pkg, why)
 	}
 	work, err := os.MkdirTemp("", "pblab-explore-run-")
@@ -246,7 +252,7 @@ func (o *Options) runPart(ctx context.Context, root, part string, budget time.Du
 	}
 	req := &explore.Request{
 		Part: part, Mode: explore.ModeSearch, Budget: explore.Duration(budget), Seed: o.Seed,
-		Servers: o.Servers, Workers: o.Workers, Tries: o.Tries, ShrinkBudget: explore.Duration(o.Shrink),
+		Servers: o.Servers, Workers: o.Workers, Tries: o.Tries, ShrinkBudget: explore.Duration(o.Shrink), NoCore: o.NoCore, Faults: o.Faults,
 		OutDir: o.Out, Result: filepath.Join(work, "result.json"),
 		ReplayCommand: o.replayCommand(filepath.Join(o.Out, "replay.json")),
 	}
