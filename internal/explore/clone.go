@@ -34,6 +34,19 @@ func copyOf[I any](v I) I {
 
 type cloner struct {
 	seen map[uintptr]reflect.Value // pointers copied so far, by the original's address
+	// wire copies as labrpc's encoding does: unexported fields are left
+	// at zero, and an empty map or slice arrives as nil.
+	wire bool
+}
+
+// wireCopy returns a copy of the message v points to, as it arrives on the
+// other side of labrpc, which copies messages through encoding/gob.
+func wireCopy(v any) any {
+	rv := reflect.ValueOf(v)
+	c := &cloner{seen: map[uintptr]reflect.Value{}, wire: true}
+	dst := reflect.New(rv.Type()).Elem()
+	c.copy(dst, rv)
+	return dst.Interface()
 }
 
 // settable returns v, made settable even if it is an unexported field.
@@ -71,10 +84,13 @@ func (c *cloner) copy(dst, src reflect.Value) {
 		dst.Set(p)
 	case reflect.Struct:
 		for i := range src.NumField() {
+			if c.wire && !src.Type().Field(i).IsExported() {
+				continue
+			}
 			c.copy(settable(dst.Field(i)), src.Field(i))
 		}
 	case reflect.Map:
-		if src.IsNil() {
+		if src.IsNil() || c.wire && src.Len() == 0 {
 			return
 		}
 		m := reflect.MakeMapWithSize(src.Type(), src.Len())
@@ -88,7 +104,7 @@ func (c *cloner) copy(dst, src reflect.Value) {
 		}
 		dst.Set(m)
 	case reflect.Slice:
-		if src.IsNil() {
+		if src.IsNil() || c.wire && src.Len() == 0 {
 			return
 		}
 		s := reflect.MakeSlice(src.Type(), src.Len(), src.Len())

@@ -1,11 +1,8 @@
 package explore
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"hash/maphash"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -201,20 +198,6 @@ func newCoreWorld(newCore func(me string) Core) *coreWorld {
 	return w
 }
 
-// copyMessage returns a deep copy of a message, through encoding/gob as
-// labrpc copies it.
-func copyMessage(v any) any {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
-		panic(fmt.Sprintf("explore: cannot copy a %T: %v", v, err))
-	}
-	c := reflect.New(reflect.TypeOf(v).Elem())
-	if err := gob.NewDecoder(&buf).Decode(c.Interface()); err != nil {
-		panic(fmt.Sprintf("explore: cannot copy a %T: %v", v, err))
-	}
-	return c.Interface()
-}
-
 // events returns the events possible in w.
 func (w *coreWorld) events() []CoreEvent {
 	var evs []CoreEvent
@@ -308,7 +291,7 @@ func (w *coreWorld) apply(e CoreEvent) *viewViolation {
 			return nil
 		}
 		w.jobs[e.Server] = &coreJob{transfer: true, args: args, inFlight: true}
-		w.post(coreMsg{kind: msgTransfer, from: e.Server, to: to, args: copyMessage(args)})
+		w.post(coreMsg{kind: msgTransfer, from: e.Server, to: to, args: wireCopy(args)})
 	case coreEvDeliver, coreEvTwice:
 		m := w.msgs[e.Msg]
 		if e.Kind == coreEvTwice {
@@ -325,7 +308,7 @@ func (w *coreWorld) apply(e CoreEvent) *viewViolation {
 	case coreEvResend:
 		j := w.jobs[e.Server]
 		j.inFlight = true
-		w.post(coreMsg{kind: msgForward, from: e.Server, to: w.serverIndex(j.step.Backup), args: copyMessage(j.step.Forward)})
+		w.post(coreMsg{kind: msgForward, from: e.Server, to: w.serverIndex(j.step.Backup), args: wireCopy(j.step.Forward)})
 	case coreEvGiveUp:
 		j := w.jobs[e.Server]
 		w.jobs[e.Server] = nil
@@ -392,7 +375,7 @@ func (w *coreWorld) send(c, s int) *viewViolation {
 		return nil
 	}
 	w.jobs[s] = &coreJob{client: c, step: step, inFlight: true}
-	w.post(coreMsg{kind: msgForward, from: s, to: b, args: copyMessage(step.Forward)})
+	w.post(coreMsg{kind: msgForward, from: s, to: b, args: wireCopy(step.Forward)})
 	return nil
 }
 
@@ -403,12 +386,12 @@ func (w *coreWorld) deliver(m coreMsg) *viewViolation {
 	}
 	switch m.kind {
 	case msgForward:
-		status := w.cores[m.to].HandleForward(copyMessage(m.args))
+		status := w.cores[m.to].HandleForward(wireCopy(m.args))
 		if !m.spare {
 			w.post(coreMsg{kind: msgForwardReply, from: m.to, to: m.from, status: status})
 		}
 	case msgTransfer:
-		status := w.cores[m.to].HandleTransfer(copyMessage(m.args))
+		status := w.cores[m.to].HandleTransfer(wireCopy(m.args))
 		if !m.spare {
 			w.post(coreMsg{kind: msgTransferReply, from: m.to, to: m.from, status: status})
 		}
@@ -521,6 +504,7 @@ type CoreSearch struct {
 	Deadline time.Time
 	MaxDepth int
 	Progress func(ViewProgress)
+	Workers  int // states expanded at once; 0: GOMAXPROCS
 }
 
 // A CoreOutcome is what a core search found.
@@ -592,24 +576,6 @@ func (m coreMsg) String() string {
 	return fmt.Sprintf("%s's answer %s to %s", from, m.status, clientName(m.to))
 }
 
-// corePath is a state of the core search, as the event that led to it.
-type corePath struct {
-	parent *corePath
-	event  CoreEvent
-	depth  int
-}
-
-func (p *corePath) events() []CoreEvent {
-	if p == nil {
-		return nil
-	}
-	evs := make([]CoreEvent, p.depth)
-	for q := p; q != nil; q = q.parent {
-		evs[q.depth-1] = q.event
-	}
-	return evs
-}
-
 // replayCore rebuilds the world after path, which broke no rule.
 func replayCore(newCore func(string) Core, path []CoreEvent) *coreWorld {
 	w := newCoreWorld(newCore)
@@ -624,46 +590,29 @@ func replayCore(newCore func(string) Core, path []CoreEvent) *coreWorld {
 func (s CoreSearch) Search() (out CoreOutcome) {
 	start := time.Now()
 	defer func() { out.Elapsed = time.Since(start) }()
-	enc := newEncoder()
-	key := func(w *coreWorld) uint64 { return maphash.Bytes(seed, enc.encode(w)) }
-	visited := map[uint64]struct{}{key(newCoreWorld(s.New)): {}}
-	out.States = 1
-	frontier := []*corePath{nil}
-	last := start
-	for depth := 0; len(frontier) > 0; depth++ {
-		out.Depth = depth
-		if s.MaxDepth > 0 && depth >= s.MaxDepth {
-			return out
-		}
-		var next []*corePath
-		for _, node := range frontier {
-			if !s.Deadline.IsZero() && time.Now().After(s.Deadline) {
-				return out
-			}
-			if s.Progress != nil && time.Since(last) >= time.Second {
-				last = time.Now()
-				s.Progress(ViewProgress{Depth: depth + 1, States: out.States, Elapsed: time.Since(start)})
-			}
-			path := node.events()
+	newExpand := func() expandFunc[CoreEvent, CoreCounterexample] {
+		enc := newEncoder()
+		return func(path []CoreEvent, visit func(CoreEvent, uint64) bool) *CoreCounterexample {
 			base := replayCore(s.New, path)
 			for _, e := range base.events() {
 				w := deepCopy(base)
 				if v := w.apply(e); v != nil {
-					out.Violation = &CoreCounterexample{Kind: v.rule.kind, What: v.what, Doc: v.rule.doc, Events: append(slices.Clip(path), e)}
-					return out
+					return &CoreCounterexample{Kind: v.rule.kind, What: v.what, Doc: v.rule.doc, Events: append(slices.Clip(path), e)}
 				}
-				k := key(w)
-				if _, seen := visited[k]; seen {
-					continue
-				}
-				visited[k] = struct{}{}
-				out.States++
-				next = append(next, &corePath{parent: node, event: e, depth: depth + 1})
+				visit(e, maphash.Bytes(seed, enc.encode(w)))
 			}
+			return nil
 		}
-		frontier = next
 	}
-	out.Exhausted = true
+	cfg := bfs{Workers: s.Workers, Deadline: s.Deadline, MaxDepth: s.MaxDepth}
+	if s.Progress != nil {
+		cfg.Progress = func(depth, states int) {
+			s.Progress(ViewProgress{Depth: depth, States: states, Elapsed: time.Since(start)})
+		}
+	}
+	rootKey := maphash.Bytes(seed, newEncoder().encode(newCoreWorld(s.New)))
+	res := runBFS(cfg, rootKey, newExpand)
+	out.Depth, out.States, out.Exhausted, out.Violation = res.Depth, res.States, res.Exhausted, res.Violation
 	return out
 }
 

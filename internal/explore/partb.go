@@ -117,6 +117,7 @@ func (e *pbExplorer) search() *Result {
 		}
 	}
 	deadline := e.start.Add(time.Duration(e.req.Budget))
+	searchStart := time.Now()
 	workers := e.req.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -157,7 +158,7 @@ func (e *pbExplorer) search() *Result {
 		res.Notes = append(res.Notes, coreNote)
 	}
 	res.Notes = append(res.Notes, fmt.Sprintf("part B: %d scenarios (seeds %d to %d), %.1f/s on %d workers",
-		searched, e.req.Seed, next.Load()-1, float64(searched)/max(time.Since(e.start).Seconds(), 1e-9), workers))
+		searched, e.req.Seed, next.Load()-1, float64(searched)/max(time.Since(searchStart).Seconds(), 1e-9), workers))
 	if found != nil {
 		res.Violation = e.shrinkAndWrite(found, foundAt)
 	}

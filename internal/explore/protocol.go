@@ -159,7 +159,7 @@ func ReadReplay(path string) (*Replay, error) {
 	if r.Part != "A" && r.Part != "B" {
 		return nil, fmt.Errorf("explore: the replay file %s names part %q; want A or B", path, r.Part)
 	}
-	if r.Part == "A" && r.Events == "" || r.Part == "B" && r.Scenario == nil && len(r.Core) == 0 {
+	if r.Part == "B" && r.Scenario == nil && len(r.Core) == 0 {
 		return nil, fmt.Errorf("explore: the replay file %s holds no scenario for part %s", path, r.Part)
 	}
 	return r, nil

@@ -274,7 +274,7 @@ func (s *shrinker) simplify(sc *Scenario) *Scenario {
 			if f.For <= Duration(20*time.Millisecond) {
 				return false
 			}
-			f.For /= 2
+			f.For = Duration((time.Duration(f.For) / 2).Round(time.Millisecond))
 			return true
 		})
 		try(func(c *Scenario) bool {
@@ -282,7 +282,8 @@ func (s *shrinker) simplify(sc *Scenario) *Scenario {
 			if f.At <= Duration(Warmup) {
 				return false
 			}
-			f.At = max(Duration(Warmup), f.At-(f.At-Duration(Warmup))/2-Duration(10*time.Millisecond))
+			earlier := time.Duration(f.At-(f.At-Duration(Warmup))/2) - 10*time.Millisecond
+			f.At = max(Duration(Warmup), Duration(earlier.Round(time.Millisecond)))
 			return true
 		})
 		try(func(c *Scenario) bool {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -33,6 +34,8 @@ type ViewSearch struct {
 	Deadline time.Time
 	// Progress, if set, is called about once a second while the search runs.
 	Progress func(ViewProgress)
+	// Workers is how many states are expanded at once; 0: GOMAXPROCS.
+	Workers int
 }
 
 // ViewProgress says how far a Part A search has come.
@@ -65,25 +68,6 @@ func (c *ViewCounterexample) String() string {
 	return fmt.Sprintf("%s: %s, after [%s] (%s)", c.Kind, c.What, FormatViewEvents(c.Events), c.Doc)
 }
 
-// A pathNode is one state of the search, as the event that led to it from
-// its parent state. The root has no node (nil).
-type pathNode struct {
-	parent *pathNode
-	event  ViewEvent
-	depth  int
-}
-
-func (n *pathNode) events() []ViewEvent {
-	if n == nil {
-		return nil
-	}
-	events := make([]ViewEvent, n.depth)
-	for p := n; p != nil; p = p.parent {
-		events[p.depth-1] = p.event
-	}
-	return events
-}
-
 // serverNames returns s1 ... sn.
 func serverNames(n int) []string {
 	names := make([]string, n)
@@ -97,73 +81,59 @@ func serverNames(n int) []string {
 // or depth, or reaches its deadline.
 func (s ViewSearch) Search() (out ViewOutcome) {
 	start := time.Now()
+	defer func() { out.Elapsed = time.Since(start) }()
 	n := s.Servers
 	if n == 0 {
 		n = 3
 	}
-	n = min(n, maxServers)
-	r := &viewRunner{new: s.New, servers: serverNames(n), enc: newEncoder()}
-	defer func() { out.Elapsed = time.Since(start) }()
-
-	visited := map[uint64]struct{}{}
-	if c := r.checkRoot(); c != nil {
-		out.Violation = c
+	servers := serverNames(min(n, maxServers))
+	root := &viewRunner{new: s.New, servers: servers, enc: newEncoder()}
+	if c := root.checkRoot(); c != nil {
+		out.Violation, out.States = c, 1
 		return out
 	}
-	m, md := r.replay(nil)
-	visited[r.key(m, &md)] = struct{}{}
-	out.States = 1
-
-	frontier := []*pathNode{nil}
-	lastReport := start
-	for depth := 0; len(frontier) > 0; depth++ {
-		if s.MaxDepth > 0 && depth >= s.MaxDepth {
-			out.Depth = depth
-			return out
-		}
-		var next []*pathNode
-		for _, node := range frontier {
-			if s.expired() {
-				out.Depth = depth
-				out.Events = r.events
-				return out
-			}
-			if s.Progress != nil && time.Since(lastReport) >= time.Second {
-				lastReport = time.Now()
-				s.Progress(ViewProgress{Depth: depth + 1, States: out.States, Elapsed: time.Since(start)})
-			}
-			path := node.events()
-			base, baseModel := r.replay(path)
-			for _, e := range r.candidates(&baseModel, base.View()) {
-				m, md := copyOf(base), baseModel
-				if c := r.step(m, &md, path, e); c != nil {
-					out.Violation = c
-					out.Depth = depth
-					out.Events = r.events
-					return out
-				}
-				key := r.key(m, &md)
-				if _, seen := visited[key]; seen {
-					continue
-				}
-				visited[key] = struct{}{}
-				out.States++
-				child := &pathNode{parent: node, event: e, depth: depth + 1}
-				if c := r.checkGet(m, child.events()); c != nil {
-					out.Violation = c
-					out.Depth = depth
-					out.Events = r.events
-					return out
-				}
-				next = append(next, child)
-			}
-		}
-		frontier = next
-		out.Depth = depth + 1
+	m, md := root.replay(nil)
+	var (
+		mu      sync.Mutex
+		runners []*viewRunner
+	)
+	newExpand := func() expandFunc[ViewEvent, ViewCounterexample] {
+		r := &viewRunner{new: s.New, servers: servers, enc: newEncoder()}
+		mu.Lock()
+		runners = append(runners, r)
+		mu.Unlock()
+		return r.expand
 	}
-	out.Exhausted = true
-	out.Events = r.events
+	cfg := bfs{Workers: s.Workers, Deadline: s.Deadline, MaxDepth: s.MaxDepth}
+	if s.Progress != nil {
+		cfg.Progress = func(depth, states int) {
+			s.Progress(ViewProgress{Depth: depth, States: states, Elapsed: time.Since(start)})
+		}
+	}
+	res := runBFS(cfg, root.key(m, &md), newExpand)
+	out.Depth, out.States, out.Exhausted, out.Violation = res.Depth, res.States, res.Exhausted, res.Violation
+	for _, r := range runners {
+		out.Events += r.events
+	}
 	return out
+}
+
+// expand is the search's expandFunc: it tries every candidate event from
+// the state path leads to.
+func (r *viewRunner) expand(path []ViewEvent, visit func(ViewEvent, uint64) bool) *ViewCounterexample {
+	base, baseModel := r.replay(path)
+	for _, e := range r.candidates(&baseModel, base.View()) {
+		m, md := copyOf(base), baseModel
+		if c := r.step(m, &md, path, e); c != nil {
+			return c
+		}
+		if visit(e, r.key(m, &md)) {
+			if c := r.checkGet(m, append(slices.Clip(path), e)); c != nil {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 func (s ViewSearch) expired() bool {
