@@ -136,10 +136,6 @@ func (r *viewRunner) expand(path []ViewEvent, visit func(ViewEvent, uint64) bool
 	return nil
 }
 
-func (s ViewSearch) expired() bool {
-	return !s.Deadline.IsZero() && time.Now().After(s.Deadline)
-}
-
 // A viewRunner applies events to view services and checks them.
 type viewRunner struct {
 	new     func() ViewMachine
