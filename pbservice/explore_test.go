@@ -139,3 +139,17 @@ func TestExploreReplaysCoreEvents(t *testing.T) {
 		{"kind": "send"}, {"kind": "deliver"}, {"kind": "deliver"}, {"kind": "deliver"},
 		{"kind": "send", "client": 1}, {"kind": "deliver"}, {"kind": "deliver"}, {"kind": "deliver"}]`)
 }
+
+// BenchmarkExploreScenarios measures the explorer's throughput on Part B:
+// random scenarios (about 10 s of virtual time each) run per second.
+//
+//	go test -run '^$' -bench ExploreScenarios -benchtime 500x ./pbservice
+func BenchmarkExploreScenarios(b *testing.B) {
+	explore.BenchmarkScenarios(b, exploredSystem{})
+}
+
+// BenchmarkExploreCore measures the exhaustive check of pbState: states
+// seen per second.
+func BenchmarkExploreCore(b *testing.B) {
+	explore.BenchmarkCoreStates(b, exploredSystem{}.NewCore)
+}

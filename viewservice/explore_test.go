@@ -45,3 +45,11 @@ func TestExploreReplaysASequence(t *testing.T) {
 	checkViewEvents(t, "s1 pings 0, tick, s1 pings 1, s2 pings 0, tick, s1 pings 2, s2 pings 2, "+
 		"s3 pings 0, tick, s2 pings 2, s3 pings 2, 5 ticks, s2 pings 2, s3 pings 0, tick")
 }
+
+// BenchmarkExploreViewState measures Part A's search: states of viewState
+// seen per second.
+//
+//	go test -run '^$' -bench ExploreViewState -benchtime 200000x ./viewservice
+func BenchmarkExploreViewState(b *testing.B) {
+	explore.BenchmarkViewStates(b, newExploredState)
+}

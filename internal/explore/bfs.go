@@ -47,6 +47,9 @@ type bfs struct {
 	Workers  int       // expanders at once; 0: GOMAXPROCS
 	Deadline time.Time // the zero time for none
 	MaxDepth int       // 0 for no bound
+	// MaxStates stops the search once it has seen this many states; 0
+	// for no bound.
+	MaxStates int
 	// Progress, if set, is called about once a second with the depth
 	// being tried and the states seen so far.
 	Progress func(depth, states int)
@@ -123,7 +126,10 @@ func runBFS[E, V any](cfg bfs, rootKey uint64, newExpand func() expandFunc[E, V]
 	defer close(stopProgress)
 	defer func() { out.States = int(states.Load()) }()
 
-	expired := func() bool { return !cfg.Deadline.IsZero() && time.Now().After(cfg.Deadline) }
+	expired := func() bool {
+		return !cfg.Deadline.IsZero() && time.Now().After(cfg.Deadline) ||
+			cfg.MaxStates > 0 && states.Load() >= int64(cfg.MaxStates)
+	}
 	frontier := []*bfsNode[E]{nil}
 	for depth := 0; len(frontier) > 0; depth++ {
 		out.Depth = depth

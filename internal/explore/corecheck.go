@@ -505,6 +505,9 @@ type CoreSearch struct {
 	MaxDepth int
 	Progress func(ViewProgress)
 	Workers  int // states expanded at once; 0: GOMAXPROCS
+	// MaxStates ends the search once it has seen this many states; 0 for
+	// no bound.
+	MaxStates int
 }
 
 // A CoreOutcome is what a core search found.
@@ -604,7 +607,7 @@ func (s CoreSearch) Search() (out CoreOutcome) {
 			return nil
 		}
 	}
-	cfg := bfs{Workers: s.Workers, Deadline: s.Deadline, MaxDepth: s.MaxDepth}
+	cfg := bfs{Workers: s.Workers, Deadline: s.Deadline, MaxDepth: s.MaxDepth, MaxStates: s.MaxStates}
 	if s.Progress != nil {
 		cfg.Progress = func(depth, states int) {
 			s.Progress(ViewProgress{Depth: depth, States: states, Elapsed: time.Since(start)})

@@ -79,9 +79,9 @@ const readerName = "reader"
 const settleTime = time.Second
 
 // killGrace is how long after a Kill a killed server may still make a
-// call: a tick that was waiting for a held-back reply when Kill came may
-// tick once more.
-const killGrace = MaxHold + 2*100*time.Millisecond
+// call: a tick that was waiting for a reply when Kill came (delayed both
+// ways and held back) may tick once more.
+const killGrace = MaxHold + 2*MaxLinkDelay + 2*pingInterval
 
 // A record is everything a run of a scenario left for the checkers: the
 // clients' history, the network's journal, and what the faults did.

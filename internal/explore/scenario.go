@@ -55,6 +55,9 @@ const pingInterval = 100 * time.Millisecond
 // reordering fault.
 const MaxHold = time.Second
 
+// MaxLinkDelay bounds the delay of a link (FaultDelay).
+const MaxLinkDelay = 400 * time.Millisecond
+
 // A Client runs its operations one after another, each after a pause.
 type Client struct {
 	Start Duration `json:"start"`
@@ -345,7 +348,7 @@ func generateFault(r *rand.Rand, s *Scenario, allowed []string) Fault {
 	case FaultDelay:
 		f.Target, f.Peer = target(), peer(r, s)
 		f.For = between(r, 300*time.Millisecond, 2*time.Second)
-		f.Delay = between(r, 20*time.Millisecond, 400*time.Millisecond)
+		f.Delay = between(r, 20*time.Millisecond, MaxLinkDelay)
 	}
 	if r.IntN(10) < 3 {
 		f.On = OnNextView

@@ -156,9 +156,10 @@ func (s *shrinker) ddmin(n int, build func(keep []int) *Scenario) *Scenario {
 func (s *shrinker) dropFaults(sc *Scenario) *Scenario {
 	return s.ddmin(len(sc.Faults), func(keep []int) *Scenario {
 		c := sc.clone()
+		all := c.Faults
 		c.Faults = nil
 		for _, i := range keep {
-			c.Faults = append(c.Faults, sc.clone().Faults[i])
+			c.Faults = append(c.Faults, all[i])
 		}
 		return c
 	})
@@ -175,10 +176,11 @@ func (s *shrinker) dropClients(sc *Scenario) *Scenario {
 func withClients(sc *Scenario, keep []int) *Scenario {
 	c := sc.clone()
 	rename := map[string]string{}
+	all := c.Clients
 	c.Clients = nil
 	for _, i := range keep {
 		rename[clientName(i)] = clientName(len(c.Clients))
-		c.Clients = append(c.Clients, sc.clone().Clients[i])
+		c.Clients = append(c.Clients, all[i])
 	}
 	for i := range c.Faults {
 		var with []string

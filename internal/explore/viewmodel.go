@@ -194,6 +194,10 @@ func checkWellFormed(v View) *viewViolation {
 // backup place in the same change.
 func (m *viewModel) checkReasons(before, after View) *viewViolation {
 	p, b := before.Primary, before.Backup
+	if after.Primary != p && m.failedName(after.Primary) {
+		return violated(ruleSuccessor, "%s follows %s, but the new primary %s %s; with no live backup, the view stays and waits for its primary",
+			after, before, after.Primary, m.deadness(after.Primary))
+	}
 	if after.Primary != p && !m.failedName(p) {
 		return violated(m.aliveRule(p), "%s follows %s, but the primary %s %s", after, before, p, m.aliveness(p))
 	}
@@ -246,7 +250,7 @@ func (m *viewModel) deadness(server string) string {
 	case i < 0 || !m.pinged[i]:
 		return "never pinged"
 	case m.restarted[i]:
-		return "restarted in its role in this view: it sits out the change its restart causes"
+		return "restarted in its role in this view (it pinged 0 after a reply had told it its role)"
 	}
 	return fmt.Sprintf("has been silent for %d ticks: it is dead", m.silent(i))
 }

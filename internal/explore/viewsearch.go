@@ -36,6 +36,9 @@ type ViewSearch struct {
 	Progress func(ViewProgress)
 	// Workers is how many states are expanded at once; 0: GOMAXPROCS.
 	Workers int
+	// MaxStates ends the search once it has seen this many states; 0 for
+	// no bound.
+	MaxStates int
 }
 
 // ViewProgress says how far a Part A search has come.
@@ -104,7 +107,7 @@ func (s ViewSearch) Search() (out ViewOutcome) {
 		mu.Unlock()
 		return r.expand
 	}
-	cfg := bfs{Workers: s.Workers, Deadline: s.Deadline, MaxDepth: s.MaxDepth}
+	cfg := bfs{Workers: s.Workers, Deadline: s.Deadline, MaxDepth: s.MaxDepth, MaxStates: s.MaxStates}
 	if s.Progress != nil {
 		cfg.Progress = func(depth, states int) {
 			s.Progress(ViewProgress{Depth: depth, States: states, Elapsed: time.Since(start)})
