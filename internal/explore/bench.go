@@ -35,7 +35,7 @@ func BenchmarkScenarios(b *testing.B, sys System) {
 						return
 					}
 					rec, leftover := runBubble(t, sys, Generate(seed, 0, nil), nil)
-					virtual.Add(int64(rec.end.Sub(rec.start)))
+					virtual.Add(int64(rec.ended.Sub(rec.start)))
 					if c := check(rec); c.verdict.Broken() || leftover != "" {
 						mu.Lock()
 						broken = append(broken, c.verdict.Kind+": "+c.verdict.What+leftover)

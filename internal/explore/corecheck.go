@@ -599,7 +599,7 @@ func (s CoreSearch) Search() (out CoreOutcome) {
 			base := replayCore(s.New, path)
 			for _, e := range base.events() {
 				w := deepCopy(base)
-				if v := w.apply(e); v != nil {
+				if v := catchPanic("pbState", func() *viewViolation { return w.apply(e) }); v != nil {
 					return &CoreCounterexample{Kind: v.rule.kind, What: v.what, Doc: v.rule.doc, Events: append(slices.Clip(path), e)}
 				}
 				visit(e, maphash.Bytes(seed, enc.encode(w)))
@@ -628,7 +628,7 @@ func CheckCoreEvents(newCore func(string) Core, events []CoreEvent) (*CoreCounte
 		if !slices.Contains(w.events(), e) {
 			return nil, fmt.Errorf("explore: event %d (%s) cannot happen after [%s]", i+1, e, DescribeCoreEvents(newCore, events[:i]))
 		}
-		if v := w.apply(e); v != nil {
+		if v := catchPanic("pbState", func() *viewViolation { return w.apply(e) }); v != nil {
 			return &CoreCounterexample{Kind: v.rule.kind, What: v.what, Doc: v.rule.doc, Events: events[:i+1]}, nil
 		}
 	}

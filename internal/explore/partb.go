@@ -180,8 +180,18 @@ func (e *pbExplorer) reportProgress(done <-chan struct{}, phase string) {
 	}
 }
 
+// RunningFile is the file, beside the result, where worker w keeps the
+// scenario it is running: if the student's code panics, the test binary
+// dies with no result, and the command replays these to find the one.
+func RunningFile(result string, w int) string {
+	return filepath.Join(filepath.Dir(result), fmt.Sprintf("running-%d.json", w))
+}
+
 // runChecked runs sc in a bubble of its own, as worker w, and checks it.
 func (e *pbExplorer) runChecked(w int, sc *Scenario) *checked {
+	if data, err := json.Marshal(sc); err == nil {
+		_ = os.WriteFile(RunningFile(e.req.Result, w), data, 0o644)
+	}
 	rec, leftover := runBubble(e.t, e.sys, sc, e.watch.begin(w, sc))
 	e.watch.end(w)
 	e.runs.Add(1)

@@ -90,6 +90,7 @@ type record struct {
 	start   time.Time // virtual time when the run began
 	calm    time.Time // when the faults stopped
 	end     time.Time // when the run began to kill everything
+	ended   time.Time // when the run was over, everything killed and settled
 	ops     []opRecord
 	journal labrpc.Journal
 	notes   []porcupine.Annotation // the faults, for the visualisation
@@ -249,6 +250,7 @@ func run(sys System, sc *Scenario, net *labrpc.Network, w *runWatch) *record {
 	// goroutines time to see their Kill.
 	r.clients.Wait()
 	time.Sleep(settleTime)
+	rec.ended = time.Now()
 
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -161,10 +161,16 @@ func (r *viewRunner) replay(path []ViewEvent) (ViewMachine, viewModel) {
 }
 
 // checkRoot checks a new view service: view 0, and Get changes nothing.
-func (r *viewRunner) checkRoot() *ViewCounterexample {
-	m := r.new()
-	if v := m.View(); v != (View{}) {
-		return counterexample(violated(ruleInvariant, "a new view service is in view 0, with no primary and no backup, but got %s", v), nil)
+func (r *viewRunner) checkRoot() (c *ViewCounterexample) {
+	var m ViewMachine
+	if v := catchPanic("viewState", func() *viewViolation {
+		m = r.new()
+		if v := m.View(); v != (View{}) {
+			return violated(ruleInvariant, "a new view service is in view 0, with no primary and no backup, but got %s", v)
+		}
+		return nil
+	}); v != nil {
+		return counterexample(v, nil)
 	}
 	return r.checkGet(m, nil)
 }
@@ -173,7 +179,10 @@ func (r *viewRunner) checkRoot() *ViewCounterexample {
 // leads to.
 func (r *viewRunner) checkGet(m ViewMachine, path []ViewEvent) *ViewCounterexample {
 	before := maphash.Bytes(seed, r.enc.encode(m.State()))
-	v := m.View()
+	var v View
+	if p := catchPanic("viewState", func() *viewViolation { v = m.View(); return nil }); p != nil {
+		return counterexample(p, path)
+	}
 	after := maphash.Bytes(seed, r.enc.encode(m.State()))
 	if before != after {
 		return counterexample(violated(ruleGet, "currentView (the Get RPC) changed the state; it returned %s", v), path)
@@ -226,7 +235,11 @@ func (r *viewRunner) candidates(md *viewModel, v View) []ViewEvent {
 // counterexample if one broke. Of a run of ticks, the counterexample keeps
 // those up to the one that broke the rule.
 func (r *viewRunner) step(m ViewMachine, md *viewModel, path []ViewEvent, e ViewEvent) *ViewCounterexample {
-	v, ticks := r.apply(m, md, e, true)
+	var ticks int
+	v := catchPanic("viewState", func() (v *viewViolation) {
+		v, ticks = r.apply(m, md, e, true)
+		return v
+	})
 	if v == nil {
 		return nil
 	}
@@ -234,6 +247,21 @@ func (r *viewRunner) step(m ViewMachine, md *viewModel, path []ViewEvent, e View
 		e.Ticks = ticks
 	}
 	return counterexample(v, append(slices.Clip(path), e))
+}
+
+// rulePanic is broken by code that panics: a server must answer whatever
+// it is sent, and never panic.
+var rulePanic = viewRule{"panic", "docs/README.md#the-rules-of-the-game"}
+
+// catchPanic runs f, and turns a panic in it (in the student's code) into
+// a violation.
+func catchPanic(what string, f func() *viewViolation) (v *viewViolation) {
+	defer func() {
+		if p := recover(); p != nil {
+			v = violated(rulePanic, "%s panicked: %v", what, p)
+		}
+	}()
+	return f()
 }
 
 func counterexample(v *viewViolation, events []ViewEvent) *ViewCounterexample {

@@ -271,6 +271,14 @@ func (o *Options) runPart(ctx context.Context, root, part string, budget time.Du
 	output, runErr := o.runTest(ctx, bin, filepath.Join(root, target.pkg), target.test, reqPath, limit, part, budget)
 	res := &explore.Result{}
 	data, err = os.ReadFile(req.Result)
+	if err != nil && part == "B" && strings.Contains(output, "panic: ") {
+		if replay != nil && replay.Scenario != nil {
+			return panicResult(replay.Scenario, output), nil
+		}
+		if res := o.findPanic(ctx, bin, filepath.Join(root, target.pkg), target.test, req, budget); res != nil {
+			return res, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("part %s: the explorer's test gave no result (%v):\n%s", part, runErr, tail(output, 40))
 	}
@@ -278,6 +286,65 @@ func (o *Options) runPart(ctx context.Context, root, part string, budget time.Du
 		return nil, fmt.Errorf("part %s: reading the explorer's result: %w", part, err)
 	}
 	return res, nil
+}
+
+// findPanic replays, one at a time, the scenarios the workers of a test
+// binary that died of a panic were running, and returns the first that
+// panics again as a violation, or nil.
+func (o *Options) findPanic(ctx context.Context, bin, dir, test string, search *explore.Request, budget time.Duration) *explore.Result {
+	for w := range max(o.Workers, runtime.GOMAXPROCS(0)) {
+		data, err := os.ReadFile(explore.RunningFile(search.Result, w))
+		if err != nil {
+			continue
+		}
+		sc := &explore.Scenario{}
+		if json.Unmarshal(data, sc) != nil {
+			continue
+		}
+		req := *search
+		req.Mode, req.Tries, req.Workers = explore.ModeReplay, 1, 1
+		req.Replay = &explore.Replay{Part: "B", Scenario: sc}
+		req.Result = filepath.Join(filepath.Dir(search.Result), fmt.Sprintf("replay-%d.json", w))
+		reqPath := req.Result + ".request"
+		if data, err = json.Marshal(&req); err != nil || os.WriteFile(reqPath, data, 0o644) != nil {
+			continue
+		}
+		quiet := *o
+		quiet.Quiet = true
+		output, _ := quiet.runTest(ctx, bin, dir, test, reqPath, 2*time.Minute, "B", budget)
+		if _, err := os.Stat(req.Result); err == nil || !strings.Contains(output, "panic: ") {
+			continue // it ran to the end this time
+		}
+		return panicResult(sc, output)
+	}
+	return nil
+}
+
+// panicResult is the result of a scenario that made the test binary
+// panic: a violation, unshrunk (every run of it ends the binary).
+func panicResult(sc *explore.Scenario, output string) *explore.Result {
+	v := explore.Verdict{Kind: "panic", What: firstLineWith(output, "panic: "), Doc: "docs/README.md#the-rules-of-the-game"}
+	return &explore.Result{Part: "B", Scenarios: 1, Violation: &explore.Violation{
+		Kind: v.Kind, What: v.What, Doc: v.Doc,
+		Details:  []string{"scenario: " + sc.String(), "the panic, as the test binary printed it:\n" + tail(output, 30)},
+		Original: sc.Events(), Events: sc.Events(), Failures: 1, Tries: 1,
+		Replay: explore.Replay{Part: "B", Scenario: sc, Verdict: v},
+	}}
+}
+
+// firstLineWith returns the first line of s that holds marker, from the
+// marker on, cut to a readable length.
+func firstLineWith(s, marker string) string {
+	for line := range strings.Lines(s) {
+		if i := strings.Index(line, marker); i >= 0 {
+			line = strings.TrimSpace(line[i+len(marker):])
+			if len(line) > 300 {
+				line = line[:300] + "…"
+			}
+			return line
+		}
+	}
+	return ""
 }
 
 func (o *Options) shrinkBudget() time.Duration {

@@ -184,3 +184,39 @@ func TestBadOptions(t *testing.T) {
 	_, err = Run(context.Background(), Options{Root: root(t), Part: "A", Budget: time.Second, Mutant: "no-such-mutant", Out: t.TempDir()})
 	assert.ErrorContains(t, err, "no mutant")
 }
+
+// overlay returns an overlay that replaces, in the file rel of the tree,
+// the text old by new.
+func overlay(t *testing.T, rel, old, new string) string {
+	t.Helper()
+	r := root(t)
+	src, err := os.ReadFile(filepath.Join(r, filepath.FromSlash(rel)))
+	require.NoError(t, err)
+	require.Equal(t, 1, bytes.Count(src, []byte(old)), "%s must hold the text to replace once", rel)
+	dir := t.TempDir()
+	changed := filepath.Join(dir, filepath.Base(rel))
+	require.NoError(t, os.WriteFile(changed, bytes.Replace(src, []byte(old), []byte(new), 1), 0o644))
+	data, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(r, filepath.FromSlash(rel)): changed}})
+	require.NoError(t, err)
+	path := filepath.Join(dir, "overlay.json")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	return path
+}
+
+// A panic in the student's code is a violation too: Part A's search
+// catches it and shrinks it as any other; in Part B it ends the test
+// binary, and the explorer finds the scenario that did it.
+func TestPanicsAreViolations(t *testing.T) {
+	o := Options{Part: "A", Budget: 30 * time.Second, Overlay: overlay(t, "viewservice/server.go",
+		"s.lastPing[me] = s.now\n", "s.lastPing[me] = s.now\n\tif viewnum == 2 {\n\t\tpanic(\"two\")\n\t}\n")}
+	res, out := run(t, o)
+	requireViolation(t, res, out, "panic")
+	assert.Contains(t, res.Violation.What, "two")
+
+	o = Options{Part: "B", Budget: 60 * time.Second, NoCore: true, Faults: []string{explore.FaultCrash}, Overlay: overlay(t, "pbservice/server.go",
+		"\ts.apply(args.Op)\n\treturn OK\n", "\tif args.Op.Kind == OpAppend && s.data[args.Op.Key] != \"\" {\n\t\tpanic(\"a second append\")\n\t}\n\ts.apply(args.Op)\n\treturn OK\n")}
+	res, out = run(t, o)
+	requireViolation(t, res, out, "panic")
+	assert.Contains(t, res.Violation.What, "a second append")
+	replay(t, res, o)
+}
