@@ -95,7 +95,7 @@ func TestLargeStateTransfer(t *testing.T) {
 		// to the backup's data: everything it holds came by the transfer.
 		ck := c.clerk()
 		c.check(ck, key(0), value(0), ruleWholeState)
-		time.Sleep(2 * viewservice.PingInterval) // the primary acks the view at its next ping
+		c.requireSettled("s1", "s2", ruleAckAfterState)
 
 		c.note("the primary dies before any write reaches the new backup")
 		c.kill("s1")
@@ -159,8 +159,8 @@ func TestStateTransferAtomic(t *testing.T) {
 		const (
 			cycles   = 24
 			nclients = 6
-			burst    = 300 * time.Millisecond // the clients' work around each join
-			pace     = time.Millisecond       // a client's pause between Appends
+			burst    = 3 * viewservice.PingInterval // the clients' work around each join
+			pace     = time.Millisecond             // a client's pause between Appends
 		)
 		c.startPrimary(deadtime)
 
@@ -193,7 +193,7 @@ func TestStateTransferAtomic(t *testing.T) {
 			c.requireView(20, primary, joiner, ruleIdleBackup)
 			require.True(t, waitGroup(clients, opDeadline), ruleRetry.explain(
 				"the clients' Appends had not finished %v after the backup joined (the view is %+v)", opDeadline, c.view()))
-			time.Sleep(time.Second) // the primary sends the state and acks the view
+			c.requireSettled(primary, joiner, ruleAckAfterState) // the primary has sent the state and acked the view
 			c.kill(primary)
 			c.requireView(20, joiner, "", rulePromotedAcked)
 			primary, joiner = joiner, primary

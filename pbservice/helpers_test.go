@@ -157,6 +157,7 @@ func newCluster(t *testing.T, reliable bool) *cluster {
 	t.Helper()
 	c := &cluster{t: t, net: labtest.NewNetwork(t), vshost: "vs", servers: map[string]*PBServer{}}
 	labtest.Describe(t, c.net, viewDiagram(c.vshost))
+	keepPings(c.net, viewDiagram(c.vshost))
 	c.net.Reliable(reliable)
 	c.vs = viewservice.StartServer(c.net, c.vshost)
 	c.vck = viewservice.MakeClerk(c.net, "", c.vshost)
