@@ -62,41 +62,71 @@ func check(rec *record) *checked {
 // at formats a time of the run.
 func at(d time.Duration) string { return d.Round(time.Millisecond).String() }
 
-// serverHistory follows each server through the journal: the views it
-// received, by incarnation.
-type serverHistory struct {
-	views map[string][]View // the views each server's current incarnation received, in order
+// An incarnation is one life of a server, between two crashes.
+type incarnation struct {
+	server string
+	life   int
 }
 
-func (h *serverHistory) restart(name string) { delete(h.views, name) }
+// incarnations follows the servers' lives through the journal, and the
+// lives each call involves: the caller's when it sent the request, the
+// server's when the request reached it. A reply may be journaled after a
+// crash of either, but it belongs to the lives it was sent and delivered
+// in.
+type incarnations struct {
+	life   map[string]int
+	caller map[uint64]incarnation
+	callee map[uint64]incarnation
+}
+
+func newIncarnations() *incarnations {
+	return &incarnations{life: map[string]int{}, caller: map[uint64]incarnation{}, callee: map[uint64]incarnation{}}
+}
+
+// note follows e.
+func (in *incarnations) note(e labrpc.Event) {
+	switch e.Kind {
+	case labrpc.EventCrash, labrpc.EventRestart, labrpc.EventStart:
+		in.life[e.From]++
+	case labrpc.EventSend:
+		in.caller[e.Call] = in.current(e.From)
+	case labrpc.EventDeliver:
+		in.callee[e.Call] = in.current(e.To)
+	}
+}
+
+// current returns server's life now.
+func (in *incarnations) current(server string) incarnation {
+	return incarnation{server, in.life[server]}
+}
 
 // checkSafety checks that every client answered was answered by a server
-// that had received a view naming it primary, in its current incarnation,
-// before it answered.
+// that had received, in the life that answered, a view naming it primary.
 func checkSafety(rec *record) (*viewViolation, []string) {
-	h := &serverHistory{views: map[string][]View{}}
+	in := newIncarnations()
+	views := map[incarnation][]View{} // the views each life received, in order
 	for _, e := range rec.journal.Events {
-		switch e.Kind {
-		case labrpc.EventCrash, labrpc.EventRestart, labrpc.EventStart:
-			h.restart(e.From)
-		case labrpc.EventReply:
-			if v, ok := e.Info.(diagram.View); ok && e.Method == methodPing {
-				h.views[e.From] = append(h.views[e.From], View(v))
-				continue
+		in.note(e)
+		if e.Kind != labrpc.EventReply {
+			continue
+		}
+		if v, isView := e.Info.(diagram.View); isView && e.Method == methodPing {
+			life := in.caller[e.Call]
+			views[life] = append(views[life], View(v))
+			continue
+		}
+		a, isAnswer := e.Info.(Answer)
+		if !isAnswer || e.Method != methodGet && e.Method != methodPut || a.Err != answerOK && a.Err != answerNoKey {
+			continue
+		}
+		seen := views[in.callee[e.Call]]
+		if !slices.ContainsFunc(seen, func(v View) bool { return v.Primary == e.To }) {
+			latest := "it had received no view since it started"
+			if len(seen) > 0 {
+				latest = "the latest view it had received was " + seen[len(seen)-1].String()
 			}
-			a, ok := e.Info.(Answer)
-			if !ok || e.Method != methodGet && e.Method != methodPut || a.Err != answerOK && a.Err != answerNoKey {
-				continue
-			}
-			views := h.views[e.To]
-			if !slices.ContainsFunc(views, func(v View) bool { return v.Primary == e.To }) {
-				latest := "it had received no view since it started"
-				if len(views) > 0 {
-					latest = "the latest view it had received was " + views[len(views)-1].String()
-				}
-				return violated(ruleSafety, "%s answered %s's %s (%s) at %s, but it was never primary: %s",
-					e.To, e.From, strings.TrimPrefix(e.Method, "PBServer."), a.Err, at(e.Time.Sub(rec.start)), latest), nil
-			}
+			return violated(ruleSafety, "%s answered %s's %s (%s) at %s, but it was never primary: %s",
+				e.To, e.From, strings.TrimPrefix(e.Method, "PBServer."), a.Err, at(e.Time.Sub(rec.start)), latest), nil
 		}
 	}
 	return nil, nil
@@ -137,30 +167,29 @@ func checkViews(rec *record) (*viewViolation, []string) {
 // OK, since the primary learned of the view. Otherwise the view service may
 // move on and promote a backup that holds nothing.
 func checkAckAfterTransfer(rec *record) (*viewViolation, []string) {
-	views := map[uint]View{}             // every view handed out, by number
-	latest := map[string]uint{}          // the newest view each server's incarnation received
-	sent := map[string]map[string]bool{} // primary -> the servers it sent the state to since then
-	acked := map[string]uint{}           // the newest view each server's incarnation acked
-	pings := map[uint64]PingFact{}       // pings sent, by call
+	in := newIncarnations()
+	views := map[uint]View{}                  // every view handed out, by number
+	latest := map[incarnation]uint{}          // the newest view each life received
+	sent := map[incarnation]map[string]bool{} // the servers each life sent the state to since then
+	acked := map[incarnation]uint{}           // the newest view each life acked
+	pings := map[uint64]PingFact{}            // pings sent, by call
 	for _, e := range rec.journal.Events {
+		in.note(e)
 		switch e.Kind {
-		case labrpc.EventCrash, labrpc.EventRestart, labrpc.EventStart:
-			delete(latest, e.From)
-			delete(sent, e.From)
-			delete(acked, e.From)
 		case labrpc.EventReply:
+			life := in.caller[e.Call]
 			if dv, ok := e.Info.(diagram.View); ok {
 				views[dv.Viewnum] = View(dv)
-				if e.Method == methodPing && dv.Viewnum > latest[e.From] {
-					latest[e.From] = dv.Viewnum
-					delete(sent, e.From) // a new view needs a new transfer
+				if e.Method == methodPing && dv.Viewnum > latest[life] {
+					latest[life] = dv.Viewnum
+					delete(sent, life) // a new view needs a new transfer
 				}
 			}
 			if a, ok := e.Info.(Answer); ok && e.Method == methodTransfer && a.Err == answerOK {
-				if sent[e.From] == nil {
-					sent[e.From] = map[string]bool{}
+				if sent[life] == nil {
+					sent[life] = map[string]bool{}
 				}
-				sent[e.From][e.To] = true
+				sent[life][e.To] = true
 			}
 		case labrpc.EventSend:
 			if p, ok := e.Info.(PingFact); ok {
@@ -170,12 +199,13 @@ func checkAckAfterTransfer(rec *record) (*viewViolation, []string) {
 			// Only a delivered ping counts: a killed server's leftover
 			// tick may still send one, which never arrives.
 			p, ok := pings[e.Call]
-			if !ok || p.Viewnum <= acked[p.Me] {
+			life := in.caller[e.Call]
+			if !ok || p.Viewnum <= acked[life] {
 				continue
 			}
-			acked[p.Me] = p.Viewnum
+			acked[life] = p.Viewnum
 			v := views[p.Viewnum]
-			if v.Primary != p.Me || v.Backup == "" || latest[p.Me] != p.Viewnum || sent[p.Me][v.Backup] {
+			if v.Primary != p.Me || v.Backup == "" || latest[life] != p.Viewnum || sent[life][v.Backup] {
 				continue
 			}
 			return violated(ruleAcked, "%s acked %s at %s, before its backup %s had the state: no transfer to %s was answered OK since %s learned of the view",
@@ -386,10 +416,12 @@ func servable(rec *record) (bool, string) {
 	var latest View
 	acked := false
 	pings := map[uint64]PingFact{}
+	in := newIncarnations()
 	for _, e := range rec.journal.Events {
 		if !e.Time.Before(rec.end) {
 			break // the run is over: everything is being killed
 		}
+		in.note(e)
 		switch e.Kind {
 		case labrpc.EventCrash, labrpc.EventRestart, labrpc.EventStart:
 			delete(holds, e.From)
@@ -414,8 +446,8 @@ func servable(rec *record) (bool, string) {
 				}
 			}
 			if a, ok := e.Info.(Answer); ok && e.Method == methodTransfer && a.Err == answerOK &&
-				(e.To == latest.Primary || e.To == latest.Backup) {
-				holds[e.To] = true
+				(e.To == latest.Primary || e.To == latest.Backup) && in.callee[e.Call] == in.current(e.To) {
+				holds[e.To] = true // the life that took the state is the one alive
 			}
 		}
 	}

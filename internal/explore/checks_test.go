@@ -155,6 +155,19 @@ func TestCheckSafety(t *testing.T) {
 	j.call(310, 310, "c1", "s2", methodGet, nil, Answer{Err: "ErrWrongServer"})
 	v, _ = checkSafety(j.record(2, 400))
 	assert.Nil(t, v, "the primary answered, and the backup refused")
+
+	// The primary answers, and crashes at the same instant: the journal
+	// may write the crash before the reply, which still belongs to the
+	// life that took the request.
+	j = newJournal()
+	j.ping(100, "s1", 0, view1)
+	j.calls++
+	j.add(300, labrpc.EventSend, j.calls, "c1", "s1", methodPut, nil)
+	j.add(300, labrpc.EventDeliver, j.calls, "c1", "s1", methodPut, nil)
+	j.server(300, labrpc.EventCrash, "s1")
+	j.add(300, labrpc.EventReply, j.calls, "c1", "s1", methodPut, Answer{Err: answerOK})
+	v, _ = checkSafety(j.record(2, 400))
+	assert.Nil(t, v, "a reply journaled after its server's crash belongs to the life that answered")
 }
 
 func TestCheckExactlyOnce(t *testing.T) {

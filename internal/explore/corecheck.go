@@ -17,7 +17,9 @@ import (
 // servers (forwards, transfers, and their replies) is delivered, lost,
 // delivered twice or delivered late, in every order. Each server does one
 // thing at a time with its backup, as its shell does: one operation, or
-// one transfer. A breadth-first search tries every sequence of these
+// one transfer; and a primary sends its state only in the view the view
+// service is in, as a shell that sends it from its ticker, after a ping,
+// does. A breadth-first search tries every sequence of these
 // events, up to a few view changes, a restart and a duplicate, and checks
 // what the clients see (every Get reads what the Appends before it wrote,
 // each once), and that a primary acks a view with a backup only once the
@@ -210,7 +212,9 @@ func (w *coreWorld) events() []CoreEvent {
 		if w.view.Viewnum > 0 {
 			evs = append(evs, CoreEvent{Kind: coreEvPing, Server: s})
 		}
-		if j := w.jobs[s]; j == nil && w.cores[s].NeedsTransfer() {
+		// A primary sends its state from its ticker, right after a ping
+		// has told it the view service's view: only in that view.
+		if j := w.jobs[s]; j == nil && w.cores[s].NeedsTransfer() && w.cores[s].CurrentView() == w.view {
 			evs = append(evs, CoreEvent{Kind: coreEvXfer, Server: s})
 		} else if j != nil && !j.transfer && !j.inFlight {
 			evs = append(evs, CoreEvent{Kind: coreEvResend, Server: s}, CoreEvent{Kind: coreEvGiveUp, Server: s})

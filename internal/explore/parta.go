@@ -129,17 +129,3 @@ func printProgress(p Progress) {
 	}
 	fmt.Fprintf(os.Stdout, "\n%s%s\n", ProgressPrefix, data)
 }
-
-// CheckViewEventsTest applies events (written as the state tests write
-// them, "s1 pings 0, tick, 5 ticks") to a new view service and fails t with
-// the first rule broken. It is what the Go test the explorer writes calls.
-func CheckViewEventsTest(t *testing.T, newMachine func() ViewMachine, events string) {
-	t.Helper()
-	evs, err := ParseViewEvents(events)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := CheckViewEvents(newMachine, evs); c != nil {
-		t.Fatalf("%s: %s\n  after [%s]\n  see: %s", c.Kind, c.What, FormatViewEvents(c.Events), c.Doc)
-	}
-}
