@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"pblab/internal/explore"
+	"pblab/internal/explore/driver"
 	"pblab/internal/grader"
 	"pblab/internal/labenv"
 	"pblab/internal/mutants"
@@ -30,6 +32,7 @@ type gradeFlags struct {
 	deadline   time.Duration
 	quiet      bool
 	allow      []string // -allow-import: packages a student's file may import besides the rubric's
+	explore    time.Duration
 }
 
 func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
@@ -51,6 +54,7 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 	fs.IntVar(&f.maxMemory, "maxmemory", grader.DefaultMaxMemory>>20, "stop a test process that uses more than `MB` megabytes of memory")
 	fs.DurationVar(&f.deadline, "deadline", 0, "stop grading after `DURATION` (build included): the tests not run by then are marked \"not run: out of time\" (default: no deadline)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress output, only the table")
+	fs.DurationVar(&f.explore, "explore", 0, "also explore each part for `DURATION` (go run ./grading explore), for an \"exploration\" row per part with the rubric's points (instructors; off by default)")
 	fs.Func("allow-import", "also let the student's files import `PKG[,PKG...]` (instructors; repeatable)", func(list string) error {
 		for _, pkg := range strings.Split(list, ",") {
 			if pkg = strings.TrimSpace(pkg); pkg == "" || strings.ContainsAny(pkg, " \t\"") {
@@ -67,6 +71,7 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 			"Instructors also have:\n"+
 			"  go run ./grading handout -o DIR   write and check the student handout\n"+
 			"  go run ./grading mutants          check that the tests catch known bugs\n"+
+			"  go run ./grading explore          search for a fault schedule that breaks the code\n"+
 			"See docs/instructors.md.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -145,4 +150,56 @@ func parseMutantsFlags(args []string, stderr io.Writer) (*mutantsFlags, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// parseExploreFlags reads the command line of go run ./grading explore.
+func parseExploreFlags(args []string, stderr io.Writer) (*driver.Options, error) {
+	fs := flag.NewFlagSet("grading explore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &driver.Options{}
+	fs.StringVar(&o.Part, "part", "", "explore only this part: A (viewservice) or B (pbservice); both by default, each with half the budget")
+	fs.DurationVar(&o.Budget, "budget", 60*time.Second, "how long to search")
+	fs.Int64Var(&o.Seed, "seed", 0, "seed of the first Part B scenario (0: a random one, printed in the report)")
+	fs.StringVar(&o.Out, "o", "", "write the counterexample's files to `DIR` (default ./results/explore-<date-time>)")
+	fs.StringVar(&o.Replay, "replay", "", "run the counterexample in `FILE` (a replay.json the explorer wrote) instead of searching")
+	fs.StringVar(&o.Submission, "submission", "", "explore the student's files of the tree in `DIR`, in a copy of this tree, as the grader does")
+	fs.BoolVar(&o.Race, "race", false, "build with the race detector (slower)")
+	fs.IntVar(&o.Servers, "servers", 0, "servers: Part A's 3 by default, Part B's 2 to 4 at random")
+	fs.IntVar(&o.Workers, "p", 0, "Part B scenarios run at once (default: one per CPU)")
+	fs.IntVar(&o.Tries, "tries", 0, "runs of each candidate while shrinking (default 5)")
+	fs.DurationVar(&o.Shrink, "shrink", 0, "time limit of shrinking (default 2m)")
+	fs.Func("faults", "draw Part B's faults from these kinds only, a comma-separated `LIST` of: crash, partition, cut-vs, cut, lossy, reorder, delay, late", func(list string) error {
+		o.Faults = append(o.Faults, strings.Split(list, ",")...)
+		return explore.CheckFaultKinds(o.Faults)
+	})
+	core := fs.Bool("core", true, "check Part B's core (pbState) exhaustively before the random scenarios (-core=false skips it)")
+	fs.StringVar(&o.Mutant, "mutant", "", "explore the reference with the mutant `NAME` of grading/mutants applied (instructors)")
+	fs.StringVar(&o.Overlay, "overlay", "", "build with go's -overlay `FILE` (instructors: a changed solution)")
+	fs.BoolVar(&o.Quiet, "q", false, "no progress lines")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grading explore [-part A|B] [-budget 60s] [-seed N] [-o DIR] [-replay FILE] [-submission DIR]\n\n"+
+			"Searches for the smallest run that breaks a rule: Part A by trying every short\n"+
+			"sequence of pings and ticks on viewState, Part B by random fault schedules in\n"+
+			"virtual time, checked for linearizability, exactly-once appends, safety and\n"+
+			"liveness. Exits 0 if nothing was found, 1 for a violation, 2 if it could not run.\n"+
+			"See docs/explore.md.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return nil, errUsage
+	}
+	if o.Part != "" && o.Part != "A" && o.Part != "B" {
+		fmt.Fprintf(stderr, "explore: -part %q: want A or B\n", o.Part)
+		return nil, errUsage
+	}
+	if o.Budget <= 0 {
+		fmt.Fprintln(stderr, "explore: -budget must be positive")
+		return nil, errUsage
+	}
+	o.NoCore = !*core
+	return o, nil
 }

@@ -7,6 +7,7 @@
 //	go run ./grading -submission DIR      grade a student's tree with the official tests
 //	go run ./grading handout -o DIR       write the student handout (instructors)
 //	go run ./grading mutants              check that the tests catch known bugs (instructors)
+//	go run ./grading explore -part B      search for a fault schedule that breaks the code
 //
 // Grading runs each graded test of the rubric (pblab/internal/rubric) in its
 // own process, so that a test that hangs, panics, exits or floods its output
@@ -39,6 +40,7 @@ import (
 	"strings"
 	"time"
 
+	"pblab/internal/explore/driver"
 	"pblab/internal/grader"
 	"pblab/internal/handout"
 	"pblab/internal/labenv"
@@ -55,6 +57,8 @@ func main() {
 		code = handoutMain(args[1:])
 	case len(args) > 0 && args[0] == "mutants":
 		code = mutantsMain(args[1:])
+	case len(args) > 0 && args[0] == "explore":
+		code = exploreMain(args[1:])
 	case len(args) > 0 && args[0] == "help":
 		code = gradeMain([]string{"-h"})
 	default:
@@ -162,6 +166,10 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 		opts.Progress = grader.NewProgress(w)
 	}
 	report, err := grader.Grade(ctx, opts)
+	if report != nil && err == nil && f.explore > 0 {
+		o := driver.Options{Root: root, Budget: f.explore, Out: filepath.Join(resultsDir, "explore"), Rejected: intake.Rejected}
+		tests = driver.AddRows(report, tests, driver.GradeRows(ctx, o, tests))
+	}
 	if report != nil {
 		report.Notes = intake.Notes
 		fmt.Fprintln(w)
@@ -252,6 +260,31 @@ func mutantsMain(args []string) int {
 	}
 	if bad > 0 {
 		fmt.Fprintf(os.Stderr, "mutants: %d mutant(s) survived or could not run\n", bad)
+		return 1
+	}
+	return 0
+}
+
+// exploreMain is go run ./grading explore: 0 if it found nothing, 1 if
+// it found a violation, 2 if it could not run.
+func exploreMain(args []string) int {
+	o, err := parseExploreFlags(args, os.Stderr)
+	if err != nil {
+		return usageExit(err)
+	}
+	if o.Root, err = treeRoot(); err != nil {
+		fmt.Fprintln(os.Stderr, "explore:", err)
+		return 2
+	}
+	o.Stdout = os.Stdout
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	out, err := driver.Run(ctx, *o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "explore:", err)
+		return 2
+	}
+	if out.Violation != nil {
 		return 1
 	}
 	return 0

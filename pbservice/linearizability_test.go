@@ -14,9 +14,7 @@ package pbservice
 
 import (
 	"fmt"
-	"hash/fnv"
 	"io"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,70 +24,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/explore"
 	"pblab/internal/labtest"
 )
-
-// kvInput is a porcupine operation's input; kvOutput its output.
-type kvInput struct {
-	Op    string // "get", "put" or "append"
-	Key   string
-	Value string
-}
-
-type kvOutput struct {
-	Value string // a Get's result
-}
-
-// kvModel is the sequential specification of one key: its state is the
-// key's value.
-var kvModel = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		byKey := map[string][]porcupine.Operation{}
-		for _, op := range history {
-			k := op.Input.(kvInput).Key
-			byKey[k] = append(byKey[k], op)
-		}
-		keys := make([]string, 0, len(byKey))
-		for k := range byKey {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([][]porcupine.Operation, len(keys))
-		for i, k := range keys {
-			parts[i] = byKey[k]
-		}
-		return parts
-	},
-	Init: func() any { return "" },
-	Step: func(state, input, output any) (bool, any) {
-		s, in := state.(string), input.(kvInput)
-		switch in.Op {
-		case "get":
-			return output.(kvOutput).Value == s, s
-		case "put":
-			return true, in.Value
-		default:
-			return true, s + in.Value
-		}
-	},
-	Hash: func(state any) uint64 {
-		h := fnv.New64a()
-		h.Write([]byte(state.(string)))
-		return h.Sum64()
-	},
-	DescribeOperation: func(input, output any) string {
-		in := input.(kvInput)
-		switch in.Op {
-		case "get":
-			return fmt.Sprintf("get(%s) → %q", in.Key, shorten(output.(kvOutput).Value))
-		case "put":
-			return fmt.Sprintf("put(%s, %q)", in.Key, in.Value)
-		default:
-			return fmt.Sprintf("append(%s, %q)", in.Key, in.Value)
-		}
-	},
-	DescribeState: func(state any) string { return fmt.Sprintf("%q", shorten(state.(string))) },
-}
 
 // shorten keeps the end of a long value, where the latest appends are.
 func shorten(s string) string {
@@ -110,7 +47,7 @@ type recorder struct {
 // do runs op for client, records it, and reports whether it returned within
 // opDeadline. An operation that did not return is left out of the history:
 // the test fails anyway.
-func (r *recorder) do(client int, in kvInput, op func() string) bool {
+func (r *recorder) do(client int, in explore.KVInput, op func() string) bool {
 	call := r.clock.Add(1)
 	var out string
 	if !do(func() { out = op() }) {
@@ -119,7 +56,7 @@ func (r *recorder) do(client int, in kvInput, op func() string) bool {
 	ret := r.clock.Add(1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ops = append(r.ops, porcupine.Operation{ClientId: client, Input: in, Call: call, Output: kvOutput{Value: out}, Return: ret})
+	r.ops = append(r.ops, porcupine.Operation{ClientId: client, Input: in, Call: call, Output: explore.KVOutput{Value: out}, Return: ret})
 	return true
 }
 
@@ -165,17 +102,17 @@ func TestLinearizability(t *testing.T) {
 					default:
 					}
 					key := fmt.Sprintf("k%d", rng.IntN(3))
-					in := kvInput{Key: key, Value: fmt.Sprintf("%d.%d ", i, n)}
+					in := explore.KVInput{Key: key, Value: fmt.Sprintf("%d.%d ", i, n)}
 					var op func() string
 					switch r := rng.IntN(10); {
 					case r < 4:
-						in.Op, in.Value = "get", ""
+						in.Op, in.Value = explore.OpGet, ""
 						op = func() string { return ck.Get(key) }
 					case r < 6:
-						in.Op = "put"
+						in.Op = explore.OpPut
 						op = func() string { ck.Put(key, in.Value); return "" }
 					default:
-						in.Op = "append"
+						in.Op = explore.OpAppend
 						op = func() string { ck.Append(key, in.Value); return "" }
 					}
 					if !assert.True(t, rec.do(i, in, op), ruleRetry.explain(
@@ -229,13 +166,13 @@ func TestLinearizability(t *testing.T) {
 		require.True(t, waitGroup(&clients, opDeadline), ruleRetry.explain("the clients did not finish once the faults ended"))
 
 		checkStart := wallNow()
-		res, info := porcupine.CheckOperationsVerbose(kvModel, rec.ops, 0)
+		res, info := porcupine.CheckOperationsVerbose(explore.KVModel, rec.ops, 0)
 		elapsed := wallNow().Sub(checkStart)
 		t.Logf("history: %d operations of %d clients, checked for linearizability in %v (wall clock)", len(rec.ops), nclients, elapsed.Round(time.Millisecond))
 		if res != porcupine.Ok {
 			info.AddAnnotations(rec.annotations)
 			labtest.WriteArtifact(t, "linearizability", "html", func(w io.Writer) error {
-				return porcupine.Visualize(kvModel, info, w)
+				return porcupine.Visualize(explore.KVModel, info, w)
 			})
 			assert.Fail(t, ruleLinearizable.explain("the history of %d operations is not linearizable (porcupine: %v); open the visualisation (the \"linearizability:\" line of this output) in a browser",
 				len(rec.ops), res))

@@ -22,6 +22,8 @@ import (
 // packages it is built from.
 var GraderDirs = []string{
 	"grading",
+	"internal/explore",
+	"internal/explore/driver",
 	"internal/grader",
 	"internal/handout",
 	"internal/labtree",
