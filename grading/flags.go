@@ -89,6 +89,7 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 // handoutFlags are the command line of go run ./grading handout.
 type handoutFlags struct {
 	out     string
+	update  bool
 	verify  bool
 	timeout time.Duration
 }
@@ -97,11 +98,12 @@ func parseHandoutFlags(args []string, stderr io.Writer) (*handoutFlags, error) {
 	fs := flag.NewFlagSet("grading handout", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &handoutFlags{}
-	fs.StringVar(&f.out, "o", "", "write the handout to `DIR` (must not exist, or be empty)")
+	fs.StringVar(&f.out, "o", "", "write the handout to `DIR` (must not exist, or be empty, or be a clone with -update)")
+	fs.BoolVar(&f.update, "update", false, "DIR is a clean clone of the handout's repository: replace what git tracks there with the new handout")
 	fs.BoolVar(&f.verify, "verify", true, "check the handout: it builds, vets, keeps the API, and its graded tests fail fast")
 	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "time limit of each graded test on the handout, when verifying")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grading handout -o DIR\n\n"+
+		fmt.Fprintf(stderr, "usage: go run ./grading handout -o DIR [-update]\n\n"+
 			"Writes the student handout of this tree: every solution region replaced by\n"+
 			"\"// Your code here.\" (and its stub), the grader's mutants, fixtures and tests\n"+
 			"left out. Then checks the handout.\n\nFlags:\n")

@@ -128,8 +128,14 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 		}
 		root = dir
 		fmt.Fprintf(w, "grading the student's files of the submission in %s with the official tree\n", f.submission)
-	} else if intake, err = submission.Inspect(root, f.allow); err != nil {
-		return nil, tests, err
+	} else {
+		if intake, err = submission.Inspect(root, f.allow); err != nil {
+			return nil, tests, err
+		}
+		var note string
+		if tests, note = leaveOutAbsentHidden(root, tests); note != "" {
+			intake.Notes = append(intake.Notes, note)
+		}
 	}
 	for _, n := range intake.Notes {
 		fmt.Fprintf(w, "  %s\n", n)
@@ -170,6 +176,40 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 	return report, tests, err
 }
 
+// leaveOutAbsentHidden returns tests without the hidden tests that the
+// tree at root does not hold (a student's handout holds none: the course
+// staff grade them), and a note that says how many were left out, or "".
+func leaveOutAbsentHidden(root string, tests []rubric.Test) ([]rubric.Test, string) {
+	defined := map[string]map[string]bool{}
+	kept := tests[:0:0]
+	absent, points := 0, 0
+	for _, t := range tests {
+		if t.Hidden != "" {
+			if defined[t.Package] == nil {
+				defined[t.Package], _ = grader.DefinedTests(filepath.Join(root, t.Package))
+			}
+			if !defined[t.Package][t.Name] {
+				absent++
+				points += t.Points
+				continue
+			}
+		}
+		kept = append(kept, t)
+	}
+	if absent == 0 {
+		return tests, ""
+	}
+	return kept, fmt.Sprintf("%d hidden %s (%d points) not in this tree: the course staff grade them", absent, plural(absent, "test", "tests"), points)
+}
+
+// plural returns one if n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // printRejected tells, before grading starts, which parts will not be
 // built and why (each of their tests repeats it as its verdict).
 func printRejected(w io.Writer, rejected map[string]string) {
@@ -195,7 +235,11 @@ func handoutMain(args []string) int {
 		return 2
 	}
 	start := time.Now()
-	stats, err := handout.Write(root, dst)
+	write := handout.Write
+	if f.update {
+		write = handout.Update
+	}
+	stats, err := write(root, dst)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "handout:", err)
 		return 1

@@ -55,7 +55,7 @@ func Gradescope(r *Report, tests []rubric.Test, err error) GradescopeResults {
 			Number:     fmt.Sprintf("%s.%d", t.Part, number[t.Part]),
 			MaxScore:   t.Points,
 			Status:     "failed",
-			Visibility: "visible",
+			Visibility: visibility(t),
 		}
 		tr := byName[t.Name]
 		switch {
@@ -84,6 +84,15 @@ func Gradescope(r *Report, tests []rubric.Test, err error) GradescopeResults {
 	}
 	res.Output = out.String()
 	return res
+}
+
+// visibility is when students see the test's result on Gradescope:
+// always, unless the rubric hides it.
+func visibility(t rubric.Test) string {
+	if t.Hidden != "" {
+		return string(t.Hidden)
+	}
+	return "visible"
 }
 
 // testOutput is what a student sees for one test on Gradescope.
