@@ -184,9 +184,7 @@ func checkIntakeNotes(t *testing.T, c intakeCase, notes []string) {
 func referenceTree(t *testing.T, root string) string {
 	t.Helper()
 	student := t.TempDir()
-	require.NoError(t, labtree.Copy(root, student, func(rel string, d fs.DirEntry) bool {
-		return d.Name() == ".git" || rel == "results" || labtree.InstructorsOnly(rel, d)
-	}, nil))
+	copyTree(t, root, student)
 	return student
 }
 

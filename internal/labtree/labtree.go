@@ -22,6 +22,7 @@ import (
 // packages it is built from.
 var GraderDirs = []string{
 	"grading",
+	"internal/batch",
 	"internal/grader",
 	"internal/handout",
 	"internal/labtree",

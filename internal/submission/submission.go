@@ -58,24 +58,11 @@ type Intake struct {
 // them (see layout): a whole tree, the files alone in their folders, or
 // loose. dst must be empty.
 func Prepare(src, official, dst string, allow []string) (*Intake, error) {
-	info, err := os.Stat(src)
+	src, cleanup, err := open(src)
 	if err != nil {
-		return nil, fmt.Errorf("-submission: %w", err)
+		return nil, err
 	}
-	if !info.IsDir() {
-		if !IsZip(src) {
-			return nil, fmt.Errorf("-submission %s: not a directory or a zip file", src)
-		}
-		unzipped, err := os.MkdirTemp("", "pblab-unzipped-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(unzipped)
-		if err := Unzip(src, unzipped); err != nil {
-			return nil, fmt.Errorf("-submission %s: %w", src, err)
-		}
-		src = unzipped
-	}
+	defer cleanup()
 	l, err := locate(src)
 	if err != nil {
 		return nil, fmt.Errorf("-submission %s: %w", src, err)
@@ -107,6 +94,55 @@ func Prepare(src, official, dst string, allow []string) (*Intake, error) {
 	}
 	intake.Notes = append(intake.Notes, notes...)
 	return intake, nil
+}
+
+// Collect returns the student's files of the submission in src (a folder
+// or a zip file, as for Prepare), by their path in the tree
+// (rubric.StudentFiles), as they are: unchecked, and without those it
+// lacks or cannot read. It is what a plagiarism checker should compare.
+func Collect(src string) (map[string][]byte, error) {
+	src, cleanup, err := open(src)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	l, err := locate(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	files := map[string][]byte{}
+	for rel, file := range l.found {
+		if data, problem := readStudentFile(file, rel); problem == "" {
+			files[rel] = data
+		}
+	}
+	return files, nil
+}
+
+// open returns the folder that holds the submission in src: src itself,
+// or for a zip file a temporary folder it is unpacked into, which cleanup
+// removes.
+func open(src string) (dir string, cleanup func(), err error) {
+	info, err := os.Stat(src)
+	if err != nil {
+		return "", nil, fmt.Errorf("-submission: %w", err)
+	}
+	if info.IsDir() {
+		return src, func() {}, nil
+	}
+	if !IsZip(src) {
+		return "", nil, fmt.Errorf("-submission %s: not a directory or a zip file", src)
+	}
+	unzipped, err := os.MkdirTemp("", "pblab-unzipped-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(unzipped) }
+	if err := Unzip(src, unzipped); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("-submission %s: %w", src, err)
+	}
+	return unzipped, cleanup, nil
 }
 
 // Inspect checks the student's files of the tree at root, which is graded

@@ -341,3 +341,24 @@ func writeFiles(t *testing.T, root string, files map[string]string) {
 		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
 	}
 }
+
+// Collect returns the student's files as the submission holds them,
+// wherever they are in it, and nothing else.
+func TestCollect(t *testing.T) {
+	student := t.TempDir()
+	writeFiles(t, student, map[string]string{
+		"server.go":             studentFiles["pbservice/server.go"],
+		"viewservice/server.go": studentFiles["viewservice/server.go"],
+		"notes.go":              "package pbservice\n",
+	})
+	files, err := Collect(student)
+	require.NoError(t, err)
+	got := map[string]string{}
+	for rel, data := range files {
+		got[rel] = string(data)
+	}
+	assert.Equal(t, map[string]string{
+		"pbservice/server.go":   studentFiles["pbservice/server.go"],
+		"viewservice/server.go": studentFiles["viewservice/server.go"],
+	}, got, "the student's files, by their path in the tree")
+}
