@@ -63,8 +63,6 @@ func Write(root, dst string) (*Stats, error) {
 // write writes the handout of the tree at root to dst, over what dst
 // holds.
 func write(root, dst string) (*Stats, error) {
-	_, err := os.Stat(filepath.Join(root, StudentReadme))
-	studentReadme := err == nil
 	stats := &Stats{}
 	dstRel, err := filepath.Rel(root, dst)
 	if err != nil {
@@ -75,6 +73,8 @@ func write(root, dst string) (*Stats, error) {
 	if err != nil {
 		stats.AllFiles = err.Error()
 	}
+	_, err = os.Stat(filepath.Join(root, StudentReadme))
+	studentReadme := err == nil && (tracked == nil || tracked[StudentReadme])
 	skip := func(rel string, d fs.DirEntry) bool {
 		if rel == dstRel || !inHandout(rel, d) { // a handout written inside the tree is not copied into itself
 			return true
@@ -132,7 +132,7 @@ const StudentReadme = "README.student.md"
 // InstructorPages are the pages of docs/ that are for the course staff
 // alone: the handout leaves them out, and no page it holds may link to
 // them.
-var InstructorPages = []string{"docs/instructors.md", "docs/zh/instructors.md"}
+var InstructorPages = []string{"docs/instructors.md"}
 
 // inHandout reports whether the file or folder rel (slash-separated,
 // relative to the root) belongs in the student handout. Left out: version

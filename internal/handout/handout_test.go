@@ -174,7 +174,7 @@ func TestUpdate(t *testing.T) {
 		t.Skip("git is not installed")
 	}
 	root, clone := t.TempDir(), t.TempDir()
-	writeTree(t, root, map[string]string{"go.mod": "module pblab\n", "docs/new.md": "# new\n"})
+	writeTree(t, root, map[string]string{"go.mod": "module pblab\n", "notes/new.txt": "new\n"})
 	git := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
@@ -183,7 +183,7 @@ func TestUpdate(t *testing.T) {
 		require.NoError(t, err, "git %v: %s", args, out)
 	}
 	git("init", "-q")
-	writeTree(t, clone, map[string]string{"go.mod": "module pblab\n", "docs/old.md": "# old\n"})
+	writeTree(t, clone, map[string]string{"go.mod": "module pblab\n", "notes/old.txt": "old\n"})
 	git("add", ".")
 	git("commit", "-q", "-m", "last year's handout")
 
@@ -191,12 +191,12 @@ func TestUpdate(t *testing.T) {
 	_, err := Update(root, clone)
 	require.Error(t, err, "an untracked file would be lost: Update refuses")
 	assert.Contains(t, err.Error(), "scratch.txt")
-	assert.FileExists(t, filepath.Join(clone, "docs", "old.md"), "nothing is changed")
+	assert.FileExists(t, filepath.Join(clone, "notes", "old.txt"), "nothing is changed")
 	require.NoError(t, os.Remove(filepath.Join(clone, "scratch.txt")))
 
 	_, err = Update(root, clone)
 	require.NoError(t, err)
-	assert.NoFileExists(t, filepath.Join(clone, "docs", "old.md"), "a file the new handout does not hold is gone")
-	assert.FileExists(t, filepath.Join(clone, "docs", "new.md"))
+	assert.NoFileExists(t, filepath.Join(clone, "notes", "old.txt"), "a file the new handout does not hold is gone")
+	assert.FileExists(t, filepath.Join(clone, "notes", "new.txt"))
 	assert.DirExists(t, filepath.Join(clone, ".git"), "the clone's history stays")
 }

@@ -144,7 +144,7 @@ func TestPrepareRejectsAPart(t *testing.T) {
 	intake, err = Prepare(student, official, dst, nil)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"pbservice": "rejected: pbservice/common.go:3: package-level variable store is not allowed: " +
-		"servers must not share memory; keep state in a server's or clerk's struct (constants are fine) (docs/README.md#what-is-graded)"},
+		"servers must not share memory; keep state in a server's or clerk's struct (constants are fine) (docs/submitting.md#the-rules-your-files-must-keep)"},
 		intake.Rejected)
 	assert.Empty(t, intake.Notes)
 	data, err = os.ReadFile(filepath.Join(dst, "viewservice", "server.go"))
@@ -308,7 +308,7 @@ func TestInspect(t *testing.T) {
 	intake, err := Inspect(tree, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "not built: pbservice/common.go is missing", intake.Rejected["pbservice"])
-	assert.Equal(t, fmt.Sprintf("rejected: viewservice/server.go:3: //go:linkname: compiler directives are not allowed (%s)", "docs/README.md#what-is-graded"),
+	assert.Equal(t, fmt.Sprintf("rejected: viewservice/server.go:3: //go:linkname: compiler directives are not allowed (%s)", "docs/submitting.md#the-rules-your-files-must-keep"),
 		intake.Rejected["viewservice"])
 	assert.Empty(t, intake.Notes)
 	assert.Len(t, rubric.StudentFiles, 4, "these tests write the rubric's four student files")
