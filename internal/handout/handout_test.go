@@ -200,3 +200,20 @@ func TestUpdate(t *testing.T) {
 	assert.FileExists(t, filepath.Join(clone, "notes", "new.txt"))
 	assert.DirExists(t, filepath.Join(clone, ".git"), "the clone's history stays")
 }
+
+// The handout's pages name no helper of the solution: the handout of this
+// tree passes, and a page with a reference helper's name, or a trace of a
+// function the handout lacks, does not.
+func TestDocsNameNoSolution(t *testing.T) {
+	root, err := labenv.ModuleRoot(".")
+	require.NoError(t, err)
+	dst := t.TempDir()
+	_, err = Write(root, dst)
+	require.NoError(t, err)
+	require.NoError(t, checkDocsNameNoSolution(root, dst), "the handout's docs name no helper of the solution")
+
+	writeTree(t, dst, map[string]string{"docs/leak.md": "a trace:\n  pblab/pbservice.(*PBServer).viewChanger(0xc0)\n"})
+	err = checkDocsNameNoSolution(root, dst)
+	require.Error(t, err, "a frame of a function the handout lacks is found")
+	assert.Contains(t, err.Error(), "docs/leak.md:2: pblab/pbservice.(*PBServer).viewChanger names viewChanger")
+}

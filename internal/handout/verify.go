@@ -29,7 +29,8 @@ import (
 
 // Verify checks the handout at dst against the solution at root, and
 // reports each step on w: the handout builds, go vet is clean, every
-// package's exported API is the solution's, and every graded test it holds
+// package's exported API is the solution's, its pages name no helper of
+// the solution (checkDocsNameNoSolution), and every graded test it holds
 // (all but the hidden ones) fails on it on its own (no timeout, frozen
 // clock or flood) in less than half of timeout, the time limit of each run.
 func Verify(ctx context.Context, root, dst string, timeout time.Duration, w io.Writer) error {
@@ -55,6 +56,9 @@ func Verify(ctx context.Context, root, dst string, timeout time.Duration, w io.W
 		return err
 	}
 	if err := step("the skeleton passes the grader's checks", func() error { return checkStudentFiles(dst) }); err != nil {
+		return err
+	}
+	if err := step("the docs name no helper of the solution", func() error { return checkDocsNameNoSolution(root, dst) }); err != nil {
 		return err
 	}
 	tests := rubric.Shown(rubric.Tests())
