@@ -212,8 +212,8 @@ func TestDocsNameNoSolution(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, checkDocsNameNoSolution(root, dst), "the handout's docs name no helper of the solution")
 
-	writeTree(t, dst, map[string]string{"docs/leak.md": "a trace:\n  pblab/pbservice.(*PBServer).viewChanger(0xc0)\n"})
+	writeTree(t, dst, map[string]string{"notes/leak.md": "a trace:\n  pblab/pbservice.(*PBServer).viewChanger(0xc0)\n"})
 	err = checkDocsNameNoSolution(root, dst)
 	require.Error(t, err, "a frame of a function the handout lacks is found")
-	assert.Contains(t, err.Error(), "docs/leak.md:2: pblab/pbservice.(*PBServer).viewChanger names viewChanger")
+	assert.Contains(t, err.Error(), "notes/leak.md:2: pblab/pbservice.(*PBServer).viewChanger names viewChanger")
 }
