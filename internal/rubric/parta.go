@@ -28,7 +28,8 @@ var partA = []Test{
 	// Step 4: the ack rule.
 	{Part: "A", Package: "viewservice", Name: "TestViewStateAckRule", Points: 2, Doc: docA + "#step-4-the-ack-rule"},
 	{Part: "A", Package: "viewservice", Name: "TestViewBackupPingsBeforeAck", Points: 1, Doc: docA + "#step-4-the-ack-rule"},
-	{Part: "A", Package: "viewservice", Name: "TestViewWaitsForPrimaryAck", Points: 2, Doc: docA + "#step-4-the-ack-rule"},
+	{Part: "A", Package: "viewservice", Name: "TestViewWaitsForPrimaryAck", Points: 1, Doc: docA + "#step-4-the-ack-rule"},
+	{Part: "A", Package: "viewservice", Name: "TestViewDeadBackupWaitsForAck", Points: 1, Doc: docA + "#step-4-the-ack-rule"},
 
 	// Step 5: restarts.
 	{Part: "A", Package: "viewservice", Name: "TestViewStateRestarts", Points: 2, Doc: docA + "#step-5-restarts"},
