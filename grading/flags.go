@@ -64,7 +64,8 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 			"  go run ./grading batch DIR        grade a class: every submission of DIR, into a gradebook\n"+
 			"  go run ./grading handout -o DIR   write and check the student handout\n"+
 			"  go run ./grading mutants          check that the tests catch known bugs\n"+
-			"See docs/instructors.md.\n\nFlags:\n")
+			"Students: see docs/submitting.md. Instructors: docs/instructors.md, in the\n"+
+			"instructors' repository (the handout leaves it out).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -319,6 +319,9 @@ func TestDocAnchorsInCode(t *testing.T) {
 				where := fmt.Sprintf("%s:%d: %q", filepath.ToSlash(rel), fset.Position(pos).Line, ref)
 				page, frag, _ := strings.Cut(ref, "#")
 				if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(page))); err != nil {
+					if slices.Contains(handout.InstructorPages, page) && os.IsNotExist(err) {
+						continue // the tree is a student's handout, which leaves the page out
+					}
 					assert.Fail(t, where+" names a page that does not exist", rule)
 					continue
 				}
