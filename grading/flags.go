@@ -56,23 +56,21 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 	fs.BoolVar(&f.quiet, "q", false, "no progress output, only the table")
 	fs.DurationVar(&f.explore, "explore", 0, "also explore each part for `DURATION` (go run ./grading explore), for an \"exploration\" row per part with the rubric's points (instructors; off by default)")
 	fs.Func("allow-import", "also let the student's files import `PKG[,PKG...]` (instructors; repeatable)", func(list string) error {
-		for _, pkg := range strings.Split(list, ",") {
-			if pkg = strings.TrimSpace(pkg); pkg == "" || strings.ContainsAny(pkg, " \t\"") {
-				return fmt.Errorf("%q is not an import path", pkg)
-			}
-			f.allow = append(f.allow, pkg)
-		}
-		return nil
+		pkgs, err := importList(list)
+		f.allow = append(f.allow, pkgs...)
+		return err
 	})
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: go run ./grading [flags]\n\n"+
 			"Grades the lab tree the command stands in (or -submission DIR): runs every graded\n"+
 			"test of the rubric in its own process and prints passes/runs, time and points.\n\n"+
 			"Instructors also have:\n"+
+			"  go run ./grading batch DIR        grade a class: every submission of DIR, into a gradebook\n"+
 			"  go run ./grading handout -o DIR   write and check the student handout\n"+
 			"  go run ./grading mutants          check that the tests catch known bugs\n"+
 			"  go run ./grading explore          search for a fault schedule that breaks the code\n"+
-			"See docs/instructors.md.\n\nFlags:\n")
+			"Students: see docs/submitting.md. Instructors: docs/instructors.md, in the\n"+
+			"instructors' repository (the handout leaves it out).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -91,9 +89,108 @@ func parseGradeFlags(args []string, stderr io.Writer) (*gradeFlags, error) {
 	return f, nil
 }
 
+// batchFlags are the command line of go run ./grading batch.
+type batchFlags struct {
+	class     string
+	jobs      int
+	csv       string
+	jsonDir   string
+	logs      string
+	export    string
+	force     bool
+	only      []string
+	n, p      int
+	race      bool
+	realtime  bool
+	timeout   time.Duration
+	deadline  time.Duration
+	maxOutput int
+	maxMemory int
+	allow     []string
+}
+
+// Defaults of go run ./grading batch.
+const (
+	batchDeadline = 10 * time.Minute // one submission's grading
+	batchP        = 2                // tests of one submission run at once
+)
+
+func parseBatchFlags(args []string, stderr io.Writer) (*batchFlags, error) {
+	fs := flag.NewFlagSet("grading batch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &batchFlags{}
+	fs.IntVar(&f.jobs, "j", runtime.GOMAXPROCS(0), "grade `N` submissions at once")
+	fs.StringVar(&f.csv, "csv", "grades/gradebook.csv", "write the gradebook to `FILE`")
+	fs.StringVar(&f.jsonDir, "json-dir", "grades/json", "write each submission's results.json to `DIR`/<student>.json")
+	fs.StringVar(&f.logs, "logs", "grades/logs", "keep each submission's logs of failing runs in `DIR`/<student>/ (\"\" for none)")
+	fs.StringVar(&f.export, "export", "", "also copy each student's files to `DIR`/<student>/, for a plagiarism checker (MOSS, JPlag)")
+	fs.BoolVar(&f.force, "force", false, "grade again the submissions already graded (by default those with a results.json are skipped)")
+	fs.Func("only", "grade only the submissions of these `STUDENT[,STUDENT...]` (with -force, to grade them again)", func(list string) error {
+		for _, s := range strings.Split(list, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				f.only = append(f.only, s)
+			}
+		}
+		return nil
+	})
+	fs.IntVar(&f.n, "n", 1, "run each test `N` times; it passes only if it passes every time")
+	fs.IntVar(&f.p, "p", batchP, "run `N` tests of each submission at once")
+	fs.BoolVar(&f.race, "race", true, "build with the race detector (-race=false to turn it off)")
+	fs.BoolVar(&f.realtime, "realtime", labenv.Realtime(), "run the tests on the wall clock (PBLAB_REALTIME=1)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "time limit of one run of one test (default 2m, or 4m on the wall clock)")
+	fs.DurationVar(&f.deadline, "deadline", batchDeadline, "stop grading a submission after `DURATION` (build included): its tests not run by then are marked \"not run: out of time\"")
+	fs.IntVar(&f.maxOutput, "maxoutput", grader.DefaultMaxOutput>>20, "stop a run that prints more than `MB` megabytes")
+	fs.IntVar(&f.maxMemory, "maxmemory", grader.DefaultMaxMemory>>20, "stop a test process that uses more than `MB` megabytes of memory")
+	fs.Func("allow-import", "also let the student's files import `PKG[,PKG...]` (repeatable)", func(list string) error {
+		pkgs, err := importList(list)
+		f.allow = append(f.allow, pkgs...)
+		return err
+	})
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./grading batch DIR [flags]\n\n"+
+			"Grades every submission of the class folder DIR (a folder or a zip file per\n"+
+			"student, named after the student) with this tree's tests, -j at a time, and\n"+
+			"writes each results.json and the gradebook (CSV: student, total, each part,\n"+
+			"each test, notes). Submissions already graded are skipped, so a batch that\n"+
+			"was stopped goes on where it stopped. See docs/instructors.md.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 { // the class folder, then maybe more flags
+		f.class = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return nil, err
+		}
+	}
+	if f.class == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return nil, errUsage
+	}
+	if f.jobs < 1 || f.n < 1 || f.p < 1 || f.maxOutput < 1 || f.maxMemory < 1 || f.deadline < 0 {
+		return nil, fmt.Errorf("-j, -n, -p, -maxoutput and -maxmemory must be at least 1, and -deadline not negative")
+	}
+	return f, nil
+}
+
+// importList parses the value of -allow-import: import paths, separated by
+// commas.
+func importList(list string) ([]string, error) {
+	var pkgs []string
+	for _, pkg := range strings.Split(list, ",") {
+		if pkg = strings.TrimSpace(pkg); pkg == "" || strings.ContainsAny(pkg, " \t\"") {
+			return nil, fmt.Errorf("%q is not an import path", pkg)
+		}
+		pkgs = append(pkgs, pkg)
+	}
+	return pkgs, nil
+}
+
 // handoutFlags are the command line of go run ./grading handout.
 type handoutFlags struct {
 	out     string
+	update  bool
 	verify  bool
 	timeout time.Duration
 }
@@ -102,11 +199,12 @@ func parseHandoutFlags(args []string, stderr io.Writer) (*handoutFlags, error) {
 	fs := flag.NewFlagSet("grading handout", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &handoutFlags{}
-	fs.StringVar(&f.out, "o", "", "write the handout to `DIR` (must not exist, or be empty)")
+	fs.StringVar(&f.out, "o", "", "write the handout to `DIR` (must not exist, or be empty, or be a clone with -update)")
+	fs.BoolVar(&f.update, "update", false, "DIR is a clean clone of the handout's repository: replace what git tracks there with the new handout")
 	fs.BoolVar(&f.verify, "verify", true, "check the handout: it builds, vets, keeps the API, and its graded tests fail fast")
 	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "time limit of each graded test on the handout, when verifying")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run ./grading handout -o DIR\n\n"+
+		fmt.Fprintf(stderr, "usage: go run ./grading handout -o DIR [-update]\n\n"+
 			"Writes the student handout of this tree: every solution region replaced by\n"+
 			"\"// Your code here.\" (and its stub), the grader's mutants, fixtures and tests\n"+
 			"left out. Then checks the handout.\n\nFlags:\n")

@@ -5,6 +5,7 @@
 //	go run ./grading                      grade this tree: every graded test, race detector on
 //	go run ./grading -part A -n 10        Part A only, each test ten times
 //	go run ./grading -submission DIR      grade a student's tree with the official tests
+//	go run ./grading batch DIR            grade a class folder into a gradebook (instructors)
 //	go run ./grading handout -o DIR       write the student handout (instructors)
 //	go run ./grading mutants              check that the tests catch known bugs (instructors)
 //	go run ./grading explore -part B      search for a fault schedule that breaks the code
@@ -21,8 +22,8 @@
 //
 // The command only reads its command line and calls the packages that do
 // the work: pblab/internal/grader (the grading engine), internal/submission
-// (a student's tree made ready to grade), internal/handout and
-// internal/mutants. See docs/instructors.md for the whole guide.
+// (a student's tree made ready to grade), internal/batch (a class),
+// internal/handout and internal/mutants. See docs/instructors.md for the whole guide.
 package main
 
 import (
@@ -40,6 +41,7 @@ import (
 	"strings"
 	"time"
 
+	"pblab/internal/batch"
 	"pblab/internal/explore/driver"
 	"pblab/internal/grader"
 	"pblab/internal/handout"
@@ -55,6 +57,8 @@ func main() {
 	switch {
 	case len(args) > 0 && args[0] == "handout":
 		code = handoutMain(args[1:])
+	case len(args) > 0 && args[0] == "batch":
+		code = batchMain(args[1:])
 	case len(args) > 0 && args[0] == "mutants":
 		code = mutantsMain(args[1:])
 	case len(args) > 0 && args[0] == "explore":
@@ -132,8 +136,14 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 		}
 		root = dir
 		fmt.Fprintf(w, "grading the student's files of the submission in %s with the official tree\n", f.submission)
-	} else if intake, err = submission.Inspect(root, f.allow); err != nil {
-		return nil, tests, err
+	} else {
+		if intake, err = submission.Inspect(root, f.allow); err != nil {
+			return nil, tests, err
+		}
+		var note string
+		if tests, note = leaveOutAbsentHidden(root, tests); note != "" {
+			intake.Notes = append(intake.Notes, note)
+		}
 	}
 	for _, n := range intake.Notes {
 		fmt.Fprintf(w, "  %s\n", n)
@@ -178,6 +188,40 @@ func runGrading(ctx context.Context, f *gradeFlags, w io.Writer) (*grader.Report
 	return report, tests, err
 }
 
+// leaveOutAbsentHidden returns tests without the hidden tests that the
+// tree at root does not hold (a student's handout holds none: the course
+// staff grade them), and a note that says how many were left out, or "".
+func leaveOutAbsentHidden(root string, tests []rubric.Test) ([]rubric.Test, string) {
+	defined := map[string]map[string]bool{}
+	kept := tests[:0:0]
+	absent, points := 0, 0
+	for _, t := range tests {
+		if t.Hidden != "" {
+			if defined[t.Package] == nil {
+				defined[t.Package], _ = grader.DefinedTests(filepath.Join(root, t.Package))
+			}
+			if !defined[t.Package][t.Name] {
+				absent++
+				points += t.Points
+				continue
+			}
+		}
+		kept = append(kept, t)
+	}
+	if absent == 0 {
+		return tests, ""
+	}
+	return kept, fmt.Sprintf("%d hidden %s (%d points) not in this tree: the course staff grade them", absent, plural(absent, "test", "tests"), points)
+}
+
+// plural returns one if n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // printRejected tells, before grading starts, which parts will not be
 // built and why (each of their tests repeats it as its verdict).
 func printRejected(w io.Writer, rejected map[string]string) {
@@ -203,7 +247,11 @@ func handoutMain(args []string) int {
 		return 2
 	}
 	start := time.Now()
-	stats, err := handout.Write(root, dst)
+	write := handout.Write
+	if f.update {
+		write = handout.Update
+	}
+	stats, err := write(root, dst)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "handout:", err)
 		return 1
@@ -224,6 +272,70 @@ func handoutMain(args []string) int {
 		return 1
 	}
 	fmt.Printf("handout verified in %s\n", time.Since(start).Round(100*time.Millisecond))
+	return 0
+}
+
+// batchMain is go run ./grading batch DIR.
+func batchMain(args []string) int {
+	f, err := parseBatchFlags(args, os.Stderr)
+	if err != nil {
+		if err != flag.ErrHelp && err != errUsage {
+			fmt.Fprintln(os.Stderr, "batch:", err)
+		}
+		return usageExit(err)
+	}
+	official, err := treeRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "batch:", err)
+		return 2
+	}
+	if f.export != "" {
+		n, err := batch.Export(f.class, f.export)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		fmt.Printf("exported the files of %d students to %s\n", n, f.export)
+	}
+	opts := batch.Options{
+		Class: f.class, Official: official, Jobs: f.jobs, Deadline: f.deadline,
+		JSONDir: f.jsonDir, LogsDir: f.logs, Force: f.force, Only: f.only, Allow: f.allow,
+		Grade: grader.Options{
+			Tests:       rubric.Tests(),
+			N:           f.n,
+			P:           f.p,
+			Race:        f.race,
+			Realtime:    f.realtime,
+			Timeout:     grader.DefaultTimeout,
+			WallTimeout: grader.DefaultWallTimeout,
+			MaxOutput:   f.maxOutput << 20,
+			MaxMemory:   int64(f.maxMemory) << 20,
+		},
+	}
+	if f.timeout > 0 {
+		opts.Grade.Timeout, opts.Grade.WallTimeout = f.timeout, f.timeout
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	results, err := batch.Run(ctx, opts, os.Stdout)
+	if results == nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	subs, lerr := batch.List(f.class) // the whole class, whatever -only picked
+	if lerr != nil {
+		fmt.Fprintln(os.Stderr, lerr)
+		return 2
+	}
+	if gerr := batch.WriteGradebook(f.csv, f.jsonDir, subs, opts.Grade.Tests); gerr != nil {
+		fmt.Fprintln(os.Stderr, gerr)
+		return 2
+	}
+	fmt.Printf("gradebook: %s (%d students); results.json of each: %s\n", f.csv, len(subs), f.jsonDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "batch: stopped:", err, "(run the same command again to go on)")
+		return 2
+	}
 	return 0
 }
 

@@ -251,7 +251,7 @@ func (n *Network) plan(e *ClientEnd, server, svcMeth string, dial bool) callPlan
 	reachable := (srv != nil || remote) && n.linkUpLocked(e, server)
 	fate := n.decideLocked(faults.Call{
 		ID: n.callIDs, From: e.name, To: server, Method: svcMeth,
-		Reliable: n.reliable, LongDelays: n.longDelays, LongReordering: n.longReordering,
+		Reliable: n.reliable || n.reliableTo[server], LongDelays: n.longDelays, LongReordering: n.longReordering,
 		LateRequests: n.lateRequests, Reachable: reachable,
 	})
 	if len(n.delays) > 0 {

@@ -45,7 +45,8 @@
 //
 //   - Reliable(false): each request is delayed by up to ShortDelay; then
 //     DropPercent of requests are lost (the handler never runs) and
-//     DropPercent of replies are lost (the handler ran).
+//     DropPercent of replies are lost (the handler ran). ReliableTo("vs",
+//     true) keeps every call to vs reliable all the same.
 //   - A call that cannot be delivered (the server is crashed, the two names
 //     are partitioned apart) fails after a random delay of up to
 //     FailDelay, or up to LongFailDelay with LongDelays(true).

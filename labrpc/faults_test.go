@@ -328,3 +328,26 @@ func TestPartitionDuringCall(t *testing.T) {
 		assert.Equal(t, 1, svc.Runs(1), "the handler ran (%s)", docPartit)
 	})
 }
+
+// ReliableTo keeps every call to one server reliable on an unreliable
+// network, and false gives that server's calls back to Reliable.
+func TestReliableTo(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		const calls = 300
+		net := labtest.NewNetwork(t)
+		svc := addSvc(t, net, "server")
+		net.Reliable(false)
+		net.ReliableTo("server", true)
+		for i, o := range callAll(t, net, svc, 0, calls) {
+			assert.True(t, o.ok, "call %d to a server made reliable by ReliableTo must succeed (%s)", i, docFaults)
+		}
+		net.ReliableTo("server", false)
+		lost := 0
+		for _, o := range callAll(t, net, svc, calls, calls) {
+			if !o.ok {
+				lost++
+			}
+		}
+		assert.Positive(t, lost, "after ReliableTo(false), calls to the server follow Reliable(false) again and some are lost (%s)", docFaults)
+	})
+}

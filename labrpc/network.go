@@ -82,6 +82,7 @@ type Network struct {
 	lateLinks      map[link]*mathrand.Rand // the stream of late faults of each pair
 	policy         faults.Policy           // decides each call's fate instead of links, if set
 	reliable       bool
+	reliableTo     map[string]bool // servers every call to which is reliable, set by ReliableTo
 	longDelays     bool
 	longReordering bool
 	lateRequests   bool
@@ -180,6 +181,22 @@ func (n *Network) Reliable(yes bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.reliable = yes
+}
+
+// ReliableTo sets whether every call to the server called name is
+// reliable whatever Reliable says (true), or follows Reliable again
+// (false). MIT's lab made its key/value servers unreliable, never its view
+// service: a test of the key/value service on an unreliable network keeps
+// the view service reliable, so that lost pings cannot make it declare a
+// live server dead. The random draws of a call's fate are the same either
+// way, so a seed gives the same faults to every other call.
+func (n *Network) ReliableTo(name string, yes bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.reliableTo == nil {
+		n.reliableTo = map[string]bool{}
+	}
+	n.reliableTo[name] = yes
 }
 
 // LongDelays sets whether calls that cannot be delivered take up to

@@ -45,7 +45,7 @@ func (c *cluster) cutFromViewService() *Clerk {
 	c.net.Partition([]string{"s1"}, []string{c.vshost})
 	v, ok := c.waitView(15, func(v viewservice.View) bool { return v.Primary == "s2" })
 	require.True(c.t, ok, ruleSilentPrimary.explain("s2 never became primary: %+v", v))
-	time.Sleep(200 * time.Millisecond) // s2 hears of the new view at its next ping
+	time.Sleep(2 * viewservice.PingInterval) // s2 hears of the new view at its next ping
 	return ck1
 }
 

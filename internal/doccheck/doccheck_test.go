@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/handout"
 	"pblab/internal/labenv"
 )
 
@@ -52,13 +53,16 @@ func moduleRoot(t *testing.T) string {
 	return root
 }
 
-// guidePages returns README.md and every .md file under docs/, as slash
-// paths from root.
+// guidePages returns README.md, the student's README (README.student.md,
+// which the handout holds as its README.md) and every .md file under
+// docs/, as slash paths from root.
 func guidePages(t *testing.T, root string) []string {
 	t.Helper()
 	var pages []string
-	if _, err := os.Stat(filepath.Join(root, "README.md")); err == nil {
-		pages = append(pages, "README.md")
+	for _, readme := range []string{"README.md", handout.StudentReadme} {
+		if _, err := os.Stat(filepath.Join(root, readme)); err == nil {
+			pages = append(pages, readme)
+		}
 	}
 	err := filepath.WalkDir(filepath.Join(root, "docs"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -248,6 +252,30 @@ func TestLinks(t *testing.T) {
 	t.Logf("checked %d relative links in %d pages", checked, len(pages))
 }
 
+// TestHandoutPagesLinkNoInstructorPage checks that no page the handout
+// holds links to a page it leaves out (handout.InstructorPages): every page
+// but those and the instructors' README.md, where a README.student.md takes
+// its place in the handout.
+func TestHandoutPagesLinkNoInstructorPage(t *testing.T) {
+	root := moduleRoot(t)
+	_, err := os.Stat(filepath.Join(root, handout.StudentReadme))
+	instructorsReadme := err == nil
+	for _, rel := range guidePages(t, root) {
+		if slices.Contains(handout.InstructorPages, rel) || rel == "README.md" && instructorsReadme {
+			continue
+		}
+		for _, l := range readPage(t, root, rel).links {
+			file, _, _ := strings.Cut(l.target, "#")
+			if file == "" {
+				continue
+			}
+			if dest := path.Clean(path.Join(path.Dir(rel), file)); slices.Contains(handout.InstructorPages, dest) {
+				assert.Fail(t, fmt.Sprintf("%s:%d: link %q: the handout holds this page but not %s, which is for the course staff", rel, l.line, l.target, dest), rule)
+			}
+		}
+	}
+}
+
 // TestDocAnchorsInCode checks every "docs/....md#anchor" written in the
 // module's Go files: test failure messages and the rubric send students
 // there.
@@ -291,6 +319,9 @@ func TestDocAnchorsInCode(t *testing.T) {
 				where := fmt.Sprintf("%s:%d: %q", filepath.ToSlash(rel), fset.Position(pos).Line, ref)
 				page, frag, _ := strings.Cut(ref, "#")
 				if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(page))); err != nil {
+					if slices.Contains(handout.InstructorPages, page) && os.IsNotExist(err) {
+						continue // the tree is a student's handout, which leaves the page out
+					}
 					assert.Fail(t, where+" names a page that does not exist", rule)
 					continue
 				}
@@ -389,7 +420,7 @@ func firstLine(t *testing.T, root, rel string) string {
 
 // studentPages are the English pages in docs/ written for students; each has
 // a Chinese edition of the same name in docs/zh/.
-var studentPages = []string{"README.md", "concepts.md", "labrpc.md", "part-a-viewservice.md", "part-b-pbservice.md", "debugging.md"}
+var studentPages = []string{"README.md", "concepts.md", "labrpc.md", "part-a-viewservice.md", "part-b-pbservice.md", "debugging.md", "submitting.md"}
 
 // TestChineseEditions checks that each Chinese page has its English page and
 // links back to it on its first line, and that each student-facing English

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"pblab/internal/handout"
 	"pblab/internal/labenv"
 	"pblab/internal/rubric"
 )
@@ -23,18 +24,31 @@ var layoutRowRE = regexp.MustCompile("^\\| \\[`([^`]+)/`\\]\\([^)]*\\) \\|.*\\| 
 
 // The README's layout table names, for each folder, the files a student
 // edits: exactly the student's files of the rubric (rubric.StudentFiles),
-// which the handout strips and the grader takes from a submission.
+// which the handout strips and the grader takes from a submission. The
+// student's README (README.student.md, the handout's README.md) has such a
+// table too.
 func TestReadmeNamesTheStudentFiles(t *testing.T) {
 	root, err := labenv.ModuleRoot(".")
 	require.NoError(t, err)
-	data, err := os.ReadFile(filepath.Join(root, "README.md"))
-	require.NoError(t, err)
+	for _, readme := range []string{"README.md", handout.StudentReadme} {
+		data, err := os.ReadFile(filepath.Join(root, readme))
+		if readme == handout.StudentReadme && os.IsNotExist(err) {
+			continue // the tree is a student's handout
+		}
+		require.NoError(t, err)
+		checkLayoutTable(t, readme, string(data))
+	}
+}
+
+// checkLayoutTable checks the layout table of the README called name.
+func checkLayoutTable(t *testing.T, name, text string) {
+	t.Helper()
 	want := map[string][]string{}
 	for _, f := range rubric.StudentFiles {
 		want[path.Dir(f)] = append(want[path.Dir(f)], "`"+path.Base(f)+"`")
 	}
 	rows := 0
-	for line := range strings.Lines(string(data)) {
+	for line := range strings.Lines(text) {
 		m := layoutRowRE.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
 			continue
@@ -46,10 +60,10 @@ func TestReadmeNamesTheStudentFiles(t *testing.T) {
 			got = strings.Split(cell, ", ")
 		}
 		assert.ElementsMatch(t, want[dir], got,
-			"README.md's layout table, row %s: the files a student edits are rubric.StudentFiles (%s)", dir, rule)
+			"%s's layout table, row %s: the files a student edits are rubric.StudentFiles (%s)", name, dir, rule)
 		delete(want, dir)
 	}
-	require.NotZero(t, rows, "README.md has a layout table with a column of the files a student edits (%s)", rule)
+	require.NotZero(t, rows, "%s has a layout table with a column of the files a student edits (%s)", name, rule)
 	assert.Empty(t, slices.Sorted(maps.Keys(want)),
-		"README.md's layout table has a row for every folder holding student files (%s)", rule)
+		"%s's layout table has a row for every folder holding student files (%s)", name, rule)
 }

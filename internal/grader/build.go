@@ -87,7 +87,7 @@ func buildPackage(ctx context.Context, opts Options, binDir, pkg string) *build 
 	if err != nil {
 		return &build{err: "build failed: " + err.Error()}
 	}
-	tests, err := testsInSources(filepath.Join(opts.Root, pkg))
+	tests, err := DefinedTests(filepath.Join(opts.Root, pkg))
 	if err != nil {
 		return &build{err: "build failed: " + err.Error()}
 	}
@@ -123,9 +123,10 @@ func (b *build) unchanged() bool {
 	return err == nil && sum == b.sum
 }
 
-// testsInSources returns the names of the tests the _test.go files of the
-// package in dir define: every top-level func TestX(t *testing.T).
-func testsInSources(dir string) (map[string]bool, error) {
+// DefinedTests returns the names of the tests the _test.go files of the
+// package in dir define: every top-level func TestX(t *testing.T). It
+// reads the sources and runs nothing.
+func DefinedTests(dir string) (map[string]bool, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
 	if err != nil {
 		return nil, err

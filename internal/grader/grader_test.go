@@ -348,6 +348,21 @@ func TestGradescopeWhenGradingFails(t *testing.T) {
 	assert.Contains(t, res["output"], "Grading could not finish")
 }
 
+// A hidden test carries the rubric's visibility into results.json; the
+// others are visible.
+func TestGradescopeVisibility(t *testing.T) {
+	tests := []rubric.Test{
+		{Part: "A", Package: "viewservice", Name: "TestShown", Points: 1},
+		{Part: "B", Package: "pbservice", Name: "TestLater", Points: 2, Hidden: rubric.AfterDueDate},
+		{Part: "B", Package: "pbservice", Name: "TestNever", Points: 3, Hidden: rubric.NeverShown},
+	}
+	res := Gradescope(nil, tests, nil)
+	require.Len(t, res.Tests, 3)
+	for i, want := range []string{"visible", "after_due_date", "hidden"} {
+		assert.Equal(t, want, res.Tests[i].Visibility, "%s: results.json's visibility is the rubric's Hidden, or visible", tests[i].Name)
+	}
+}
+
 func TestDurationString(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		2 * time.Minute: "2m", 90 * time.Second: "1m30s", 3 * time.Second: "3s", time.Hour: "1h", 500 * time.Millisecond: "500ms",

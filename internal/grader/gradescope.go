@@ -51,11 +51,11 @@ func Gradescope(r *Report, tests []rubric.Test, err error) GradescopeResults {
 	for _, t := range tests {
 		number[t.Part]++
 		gt := GradescopeTest{
-			Name:       fmt.Sprintf("Part %s: %s (%s)", t.Part, t.Name, t.Package),
+			Name:       GradescopeName(t),
 			Number:     fmt.Sprintf("%s.%d", t.Part, number[t.Part]),
 			MaxScore:   t.Points,
 			Status:     "failed",
-			Visibility: "visible",
+			Visibility: visibility(t),
 		}
 		tr := byName[t.Name]
 		switch {
@@ -84,6 +84,21 @@ func Gradescope(r *Report, tests []rubric.Test, err error) GradescopeResults {
 	}
 	res.Output = out.String()
 	return res
+}
+
+// GradescopeName is the name of the test in results.json, such as
+// "Part A: TestViewFirstPrimary (viewservice)".
+func GradescopeName(t rubric.Test) string {
+	return fmt.Sprintf("Part %s: %s (%s)", t.Part, t.Name, t.Package)
+}
+
+// visibility is when students see the test's result on Gradescope:
+// always, unless the rubric hides it.
+func visibility(t rubric.Test) string {
+	if t.Hidden != "" {
+		return string(t.Hidden)
+	}
+	return "visible"
 }
 
 // testOutput is what a student sees for one test on Gradescope.

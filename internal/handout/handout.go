@@ -3,8 +3,10 @@
 // git tracks) with every solution region of the student's files replaced
 // by "// Your code here." (and the region's stub, if it has one), and
 // without what serves only instructors: version control and CI, grading
-// results, and the grader's tests, fixtures, mutants and Gradescope
-// scripts. The grader's code stays, so that students run go run ./grading
+// results, the hidden tests (files named *_hidden_test.go, see
+// rubric.HiddenTestSuffix), the instructors' pages (InstructorPages, and
+// the README, in place of which the handout holds README.student.md), and
+// the grader's tests, fixtures, mutants and Gradescope scripts. The grader's code stays, so that students run go run ./grading
 // as instructors do.
 //
 // A solution region is the lines between a "// BEGIN SOLUTION" line and an
@@ -52,9 +54,15 @@ type Stats struct {
 // graded submission gets the official version of such a file, solution and
 // all.
 func Write(root, dst string) (*Stats, error) {
-	if entries, err := os.ReadDir(dst); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("%s exists and is not empty", dst)
+	if entries, err := os.ReadDir(dst); err == nil && slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() != ".git" }) {
+		return nil, fmt.Errorf("%s exists and is not empty (to write into a clone of the course's repository, use -update)", dst)
 	}
+	return write(root, dst)
+}
+
+// write writes the handout of the tree at root to dst, over what dst
+// holds.
+func write(root, dst string) (*Stats, error) {
 	stats := &Stats{}
 	dstRel, err := filepath.Rel(root, dst)
 	if err != nil {
@@ -65,8 +73,13 @@ func Write(root, dst string) (*Stats, error) {
 	if err != nil {
 		stats.AllFiles = err.Error()
 	}
+	_, err = os.Stat(filepath.Join(root, StudentReadme))
+	studentReadme := err == nil && (tracked == nil || tracked[StudentReadme])
 	skip := func(rel string, d fs.DirEntry) bool {
 		if rel == dstRel || !inHandout(rel, d) { // a handout written inside the tree is not copied into itself
+			return true
+		}
+		if studentReadme && rel == "README.md" { // the instructors' README; the student's takes its place
 			return true
 		}
 		if tracked != nil && !tracked[rel] {
@@ -104,16 +117,30 @@ func Write(root, dst string) (*Stats, error) {
 	if err := labtree.Copy(root, dst, skip, edit); err != nil {
 		return nil, err
 	}
+	if studentReadme {
+		if err := os.Rename(filepath.Join(dst, StudentReadme), filepath.Join(dst, "README.md")); err != nil {
+			return nil, err
+		}
+	}
 	return stats, nil
 }
+
+// StudentReadme is the student's README in the instructors' tree: the
+// handout holds it as its README.md, in place of the instructors' own.
+const StudentReadme = "README.student.md"
+
+// InstructorPages are the pages of docs/ that are for the course staff
+// alone: the handout leaves them out, and no page it holds may link to
+// them.
+var InstructorPages = []string{"docs/instructors.md"}
 
 // inHandout reports whether the file or folder rel (slash-separated,
 // relative to the root) belongs in the student handout. Left out: version
 // control (.git, a folder, or in a git worktree a file that names the
-// instructors' repository) and CI, grading results and build products, and
-// what serves only instructors (labtree.InstructorsOnly).
+// instructors' repository) and CI, grading results and build products, the
+// hidden tests, and what serves only instructors (labtree.InstructorsOnly).
 func inHandout(rel string, d fs.DirEntry) bool {
-	if rel == ".git" || labtree.InstructorsOnly(rel, d) {
+	if rel == ".git" || labtree.InstructorsOnly(rel, d) || slices.Contains(InstructorPages, rel) {
 		return false
 	}
 	if d.IsDir() {
@@ -124,5 +151,6 @@ func inHandout(rel string, d fs.DirEntry) bool {
 		return true
 	}
 	name := d.Name()
-	return !strings.HasSuffix(name, ".test") && !strings.HasSuffix(name, ".test.exe") && name != ".DS_Store"
+	return !strings.HasSuffix(name, ".test") && !strings.HasSuffix(name, ".test.exe") && name != ".DS_Store" &&
+		!strings.HasSuffix(name, rubric.HiddenTestSuffix)
 }

@@ -140,3 +140,80 @@ func TestWriteTrackedFilesOnly(t *testing.T) {
 	}
 	assert.NoDirExists(t, filepath.Join(dst, "notes"), "an untracked folder is left out whole")
 }
+
+// The handout is the students': the student's README takes the place of
+// the instructors' one, and the instructors' pages and the hidden tests
+// stay behind.
+func TestWriteIsTheStudents(t *testing.T) {
+	root, dst := t.TempDir(), t.TempDir()
+	writeTree(t, root, map[string]string{
+		"go.mod":                         "module pblab\n",
+		"README.md":                      "# for the instructors\n",
+		StudentReadme:                    "# for the students\n",
+		"docs/instructors.md":            "# Instructor guide\n",
+		"docs/submitting.md":             "# Submitting\n",
+		"pbservice/crash_hidden_test.go": "package pbservice\n",
+		"pbservice/crash_test.go":        "package pbservice\n",
+	})
+	_, err := Write(root, dst)
+	require.NoError(t, err)
+	data, err := os.ReadFile(filepath.Join(dst, "README.md"))
+	require.NoError(t, err)
+	assert.Equal(t, "# for the students\n", string(data), "the handout's README is README.student.md")
+	assert.NoFileExists(t, filepath.Join(dst, StudentReadme), "README.student.md is in the handout only as its README.md")
+	assert.NoFileExists(t, filepath.Join(dst, "docs", "instructors.md"), "the instructors' guide stays behind")
+	assert.FileExists(t, filepath.Join(dst, "docs", "submitting.md"))
+	assert.NoFileExists(t, filepath.Join(dst, "pbservice", "crash_hidden_test.go"), "hidden tests stay behind")
+	assert.FileExists(t, filepath.Join(dst, "pbservice", "crash_test.go"))
+}
+
+// Update replaces what git tracks in a clean clone with the new handout,
+// and refuses a clone with anything uncommitted, changing nothing.
+func TestUpdate(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	root, clone := t.TempDir(), t.TempDir()
+	writeTree(t, root, map[string]string{"go.mod": "module pblab\n", "notes/new.txt": "new\n"})
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		cmd.Dir = clone
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	git("init", "-q")
+	writeTree(t, clone, map[string]string{"go.mod": "module pblab\n", "notes/old.txt": "old\n"})
+	git("add", ".")
+	git("commit", "-q", "-m", "last year's handout")
+
+	writeTree(t, clone, map[string]string{"scratch.txt": "a TA's note\n"})
+	_, err := Update(root, clone)
+	require.Error(t, err, "an untracked file would be lost: Update refuses")
+	assert.Contains(t, err.Error(), "scratch.txt")
+	assert.FileExists(t, filepath.Join(clone, "notes", "old.txt"), "nothing is changed")
+	require.NoError(t, os.Remove(filepath.Join(clone, "scratch.txt")))
+
+	_, err = Update(root, clone)
+	require.NoError(t, err)
+	assert.NoFileExists(t, filepath.Join(clone, "notes", "old.txt"), "a file the new handout does not hold is gone")
+	assert.FileExists(t, filepath.Join(clone, "notes", "new.txt"))
+	assert.DirExists(t, filepath.Join(clone, ".git"), "the clone's history stays")
+}
+
+// The handout's pages name no helper of the solution: the handout of this
+// tree passes, and a page with a reference helper's name, or a trace of a
+// function the handout lacks, does not.
+func TestDocsNameNoSolution(t *testing.T) {
+	root, err := labenv.ModuleRoot(".")
+	require.NoError(t, err)
+	dst := t.TempDir()
+	_, err = Write(root, dst)
+	require.NoError(t, err)
+	require.NoError(t, checkDocsNameNoSolution(root, dst), "the handout's docs name no helper of the solution")
+
+	writeTree(t, dst, map[string]string{"notes/leak.md": "a trace:\n  pblab/pbservice.(*PBServer).viewChanger(0xc0)\n"})
+	err = checkDocsNameNoSolution(root, dst)
+	require.Error(t, err, "a frame of a function the handout lacks is found")
+	assert.Contains(t, err.Error(), "notes/leak.md:2: pblab/pbservice.(*PBServer).viewChanger names viewChanger")
+}

@@ -29,9 +29,10 @@ import (
 
 // Verify checks the handout at dst against the solution at root, and
 // reports each step on w: the handout builds, go vet is clean, every
-// package's exported API is the solution's, and every graded test fails on
-// it on its own (no timeout, frozen clock or flood) in less than half of
-// timeout, the time limit of each run.
+// package's exported API is the solution's, its pages name no helper of
+// the solution (checkDocsNameNoSolution), and every graded test it holds
+// (all but the hidden ones) fails on it on its own (no timeout, frozen
+// clock or flood) in less than half of timeout, the time limit of each run.
 func Verify(ctx context.Context, root, dst string, timeout time.Duration, w io.Writer) error {
 	step := func(name string, f func() error) error {
 		start := time.Now()
@@ -57,15 +58,19 @@ func Verify(ctx context.Context, root, dst string, timeout time.Duration, w io.W
 	if err := step("the skeleton passes the grader's checks", func() error { return checkStudentFiles(dst) }); err != nil {
 		return err
 	}
-	if len(rubric.Tests()) == 0 {
-		fmt.Fprintln(w, "  (the rubric lists no graded tests yet: nothing to run)")
+	if err := step("the docs name no helper of the solution", func() error { return checkDocsNameNoSolution(root, dst) }); err != nil {
+		return err
+	}
+	tests := rubric.Shown(rubric.Tests())
+	if len(tests) == 0 {
+		fmt.Fprintln(w, "  (the rubric lists no graded tests the handout holds: nothing to run)")
 		return nil
 	}
 	var report *grader.Report
 	err := step("every graded test fails fast", func() error {
 		var err error
 		report, err = grader.Grade(ctx, grader.Options{
-			Root: dst, Tests: rubric.Tests(), N: 1, P: max(2, runtime.GOMAXPROCS(0)),
+			Root: dst, Tests: tests, N: 1, P: max(2, runtime.GOMAXPROCS(0)),
 			Timeout: timeout, WallTimeout: timeout, MaxOutput: grader.DefaultMaxOutput,
 		})
 		if err != nil {

@@ -22,6 +22,7 @@ import (
 // packages it is built from.
 var GraderDirs = []string{
 	"grading",
+	"internal/batch",
 	"internal/explore",
 	"internal/explore/driver",
 	"internal/grader",

@@ -1,9 +1,10 @@
 package rubric
 
-// partA is Part A's rubric: 30 points. The tests are in viewservice: the
-// table-driven tests of viewState's rules (TestViewState...) and the
-// scenarios over labrpc (the other TestView... tests). Doc is the section of
-// the guide that explains the rule a test checks.
+// partA is Part A's rubric (the part's points are in Parts). The tests are
+// in viewservice: the table-driven tests of viewState's rules
+// (TestViewState...) and the scenarios over labrpc (the other TestView...
+// tests). Doc is the section of the guide that explains the rule a test
+// checks.
 var partA = []Test{
 	// Step 1: the first primary.
 	{Part: "A", Package: "viewservice", Name: "TestViewStateFirstPrimary", Points: 1, Doc: docA + "#step-1-the-first-primary"},

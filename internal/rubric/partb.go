@@ -1,8 +1,8 @@
 package rubric
 
-// partB is Part B's rubric: 70 points. The tests are listed in the order of
-// the guide's steps (docs/part-b-pbservice.md), each pointing at the section
-// that explains the rule it checks. The TestPBState tests drive the core,
+// partB is Part B's rubric (the part's points are in Parts). The tests are
+// listed in the order of the guide's steps (docs/part-b-pbservice.md), each
+// pointing at the section that explains the rule it checks. The TestPBState tests drive the core,
 // pbState, directly, one rule at a time; the others run servers and clerks
 // over labrpc.
 var partB = []Test{

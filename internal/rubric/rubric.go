@@ -4,9 +4,15 @@
 // student's files against it, and its own tests check it against the tests'
 // sources, so that the rubric and the tests never disagree.
 //
-// To change the rubric, edit the tables in parta.go and partb.go. Every
-// graded test must exist, names must be unique across packages, and the
-// points of all parts must add up to 100; rubric_test.go checks all three.
+// To change the rubric, edit the tables in parta.go and partb.go, and the
+// parts' points in Parts. Every graded test must exist, names must be
+// unique across packages, each part's tests must add up to its points, and
+// the parts to Total; rubric_test.go checks them all.
+//
+// A test can be hidden (Test.Hidden): its source lives in a file whose name
+// ends in HiddenTestSuffix, which the handout leaves out, so students
+// never see it; it is graded only where the official tree is (-submission,
+// Gradescope), and Gradescope shows its result when Hidden says.
 package rubric
 
 import "slices"
@@ -20,18 +26,47 @@ type Test struct {
 	// Doc is where in docs/ the rule the test checks is explained, such as
 	// "docs/part-a-viewservice.md#step-1-the-first-primary".
 	Doc string
+	// Hidden, if set, keeps the test out of the student handout, and says
+	// when Gradescope shows its result to the students. A hidden test is
+	// declared in a file whose name ends in HiddenTestSuffix.
+	Hidden Visibility
 }
+
+// Visibility is when students see a hidden test's result on Gradescope:
+// the "visibility" of the test in results.json.
+type Visibility string
+
+// The visibilities of a hidden test.
+const (
+	AfterDueDate   Visibility = "after_due_date"  // once the due date (the late one, if any) has passed
+	AfterPublished Visibility = "after_published" // once the grades are published
+	NeverShown     Visibility = "hidden"          // never: only the course staff see it
+)
+
+// HiddenTestSuffix ends the name of every test file that declares hidden
+// tests, such as pbservice/crash_hidden_test.go. The handout leaves these
+// files out; everything else in the tree goes to the students.
+const HiddenTestSuffix = "_hidden_test.go"
+
+// Visibilities lists the visibilities a hidden test may have.
+var Visibilities = []Visibility{AfterDueDate, AfterPublished, NeverShown}
+
+// Total is what the points of all parts add up to.
+const Total = 100
 
 // A Part is one part of the lab.
 type Part struct {
-	ID   string // the letter a Test's Part holds: "A"
-	Name string // "Part A: the view service"
+	ID     string // the letter a Test's Part holds: "A"
+	Name   string // "Part A: the view service"
+	Points int    // what its tests add up to
 }
 
-// Parts lists the parts of the lab, in order.
+// Parts lists the parts of the lab, in order. Their points are the split of
+// the grade between the parts: change it here, and the tests' points in
+// parta.go and partb.go to match.
 var Parts = []Part{
-	{ID: "A", Name: "Part A: the view service"},
-	{ID: "B", Name: "Part B: the primary/backup key/value service"},
+	{ID: "A", Name: "Part A: the view service", Points: 30},
+	{ID: "B", Name: "Part B: the primary/backup key/value service", Points: 70},
 }
 
 // PartName returns the name of the part whose ID is id, and whether there
@@ -104,6 +139,18 @@ func AllowedImports(dir string) []string {
 // Tests returns every graded test, Part A first.
 func Tests() []Test {
 	return append(append([]Test(nil), partA...), partB...)
+}
+
+// Shown returns the tests of tests that are not hidden: those the handout
+// holds.
+func Shown(tests []Test) []Test {
+	var shown []Test
+	for _, t := range tests {
+		if t.Hidden == "" {
+			shown = append(shown, t)
+		}
+	}
+	return shown
 }
 
 // Packages returns the packages of tests, in order of first appearance:

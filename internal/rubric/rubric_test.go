@@ -22,12 +22,6 @@ import (
 	"pblab/internal/labenv"
 )
 
-// Points per part.
-const (
-	pointsA = 30
-	pointsB = 70
-)
-
 // moduleRoot returns the root of the module the test runs in.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
@@ -101,10 +95,23 @@ func testPackages(t *testing.T, root string) map[string]map[string]string {
 	return pkgs
 }
 
-// Every graded test is a test function of its package.
+// isHandout reports whether the tree at root is a student's handout,
+// which leaves out the hidden tests and the instructor guide: it is known
+// by the guide's absence.
+func isHandout(root string) bool {
+	_, err := os.Stat(filepath.Join(root, "docs", "instructors.md"))
+	return os.IsNotExist(err)
+}
+
+// Every graded test is a test function of its package (a hidden one only
+// in the instructors' tree: the handout leaves it out).
 func TestRubricTestsExist(t *testing.T) {
-	pkgs := testPackages(t, moduleRoot(t))
+	root := moduleRoot(t)
+	pkgs := testPackages(t, root)
 	for _, e := range Tests() {
+		if e.Hidden != "" && isHandout(root) {
+			continue
+		}
 		funcs, ok := pkgs[e.Package]
 		if !ok {
 			t.Errorf("rubric: %s (part %s) is in package %q, which has no tests", e.Name, e.Part, e.Package)
@@ -176,21 +183,42 @@ func sum(tests []Test) int {
 	return n
 }
 
-func TestRubricPartAPoints(t *testing.T) {
-	if got := sum(partA); got != pointsA {
-		t.Errorf("rubric: Part A's tests (parta.go) are worth %d points in all; want %d", got, pointsA)
+// Each part's tests add up to the part's points, and the parts to Total.
+func TestRubricPoints(t *testing.T) {
+	tables := map[string][]Test{"A": partA, "B": partB}
+	parts := 0
+	for _, p := range Parts {
+		parts += p.Points
+		if got := sum(tables[p.ID]); got != p.Points {
+			t.Errorf("rubric: %s's tests are worth %d points in all; Parts gives it %d", p.Name, got, p.Points)
+		}
+	}
+	if parts != Total {
+		t.Errorf("rubric: the parts' points (Parts) add up to %d; want Total, %d", parts, Total)
 	}
 }
 
-func TestRubricPartBPoints(t *testing.T) {
-	if len(partB) == 0 {
-		t.Skip("rubric: Part B's table (partb.go) is still empty, so its points are not checked yet")
-	}
-	if got := sum(partB); got != pointsB {
-		t.Errorf("rubric: Part B's tests (partb.go) are worth %d points in all; want %d", got, pointsB)
-	}
-	if got := sum(Tests()); got != pointsA+pointsB {
-		t.Errorf("rubric: the graded tests are worth %d points in all; want %d", got, pointsA+pointsB)
+// A hidden test is declared in a file of its own kind, which the handout
+// leaves out, and has a visibility Gradescope knows; a visible one is not
+// in such a file, or the students would not get it.
+func TestRubricHiddenTests(t *testing.T) {
+	pkgs := testPackages(t, moduleRoot(t))
+	for _, e := range Tests() {
+		file, ok := pkgs[e.Package][e.Name]
+		if !ok {
+			continue // TestRubricTestsExist says so
+		}
+		inHidden := strings.HasSuffix(file, HiddenTestSuffix)
+		switch {
+		case e.Hidden != "" && !slices.Contains(Visibilities, e.Hidden):
+			t.Errorf("rubric: %s is hidden with visibility %q; want one of %v", e.Name, e.Hidden, Visibilities)
+		case e.Hidden != "" && !inHidden:
+			t.Errorf("rubric: %s is hidden, but %s/%s would put it in the handout: move it to a file whose name ends in %s",
+				e.Name, e.Package, file, HiddenTestSuffix)
+		case e.Hidden == "" && inHidden:
+			t.Errorf("rubric: %s is not hidden, but %s/%s is left out of the handout: mark it Hidden, or move it",
+				e.Name, e.Package, file)
+		}
 	}
 }
 

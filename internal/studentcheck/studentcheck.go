@@ -36,7 +36,7 @@ import (
 )
 
 // Docs is the section of the guide that explains the rules.
-const Docs = "docs/README.md#what-is-graded"
+const Docs = "docs/submitting.md#the-rules-your-files-must-keep"
 
 // A Violation is one place where a student's file breaks a rule.
 type Violation struct {

@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -52,17 +53,20 @@ type Intake struct {
 // Prepare writes to dst the tree that grades the submission in src: the
 // official tree in official, with the student's files taken from src, and
 // checks those files. allow widens the imports the rubric allows
-// (rubric.AllowedImports), for every student file. src may be the tree
-// itself or a folder holding it one level down; dst must be empty.
+// (rubric.AllowedImports), for every student file. src is a folder or a
+// zip file; the student's files may be anywhere in it that a student puts
+// them (see layout): a whole tree, the files alone in their folders, or
+// loose. dst must be empty.
 func Prepare(src, official, dst string, allow []string) (*Intake, error) {
-	info, err := os.Stat(src)
+	src, cleanup, err := open(src)
 	if err != nil {
-		return nil, fmt.Errorf("-submission: %w", err)
+		return nil, err
 	}
-	if !info.IsDir() {
-		return nil, fmt.Errorf("-submission %s: not a directory", src)
+	defer cleanup()
+	l, err := locate(src)
+	if err != nil {
+		return nil, fmt.Errorf("-submission %s: %w", src, err)
 	}
-	root := findRoot(src)
 	skip := func(rel string, d fs.DirEntry) bool {
 		return isJunk(rel, d) || labtree.InstructorsOnly(rel, d) || !d.IsDir() && slices.Contains(rubric.StudentFiles, rel)
 	}
@@ -71,7 +75,7 @@ func Prepare(src, official, dst string, allow []string) (*Intake, error) {
 	}
 	in := newInspection(allow, "from the submission")
 	for _, rel := range rubric.StudentFiles {
-		data, ok := in.take(root, rel)
+		data, ok := in.take(rel, l.found[rel])
 		if !ok {
 			continue
 		}
@@ -84,15 +88,61 @@ func Prepare(src, official, dst string, allow []string) (*Intake, error) {
 	if err != nil {
 		return nil, err
 	}
-	ignored, err := ignoredNote(src, root, official)
-	if err != nil {
-		return nil, err
-	}
-	if ignored != "" {
+	intake.Notes = append(intake.Notes, l.notes...)
+	if ignored := ignoredNote(l, official); ignored != "" {
 		intake.Notes = append(intake.Notes, ignored)
 	}
 	intake.Notes = append(intake.Notes, notes...)
 	return intake, nil
+}
+
+// Collect returns the student's files of the submission in src (a folder
+// or a zip file, as for Prepare), by their path in the tree
+// (rubric.StudentFiles), as they are: unchecked, and without those it
+// lacks or cannot read. It is what a plagiarism checker should compare.
+func Collect(src string) (map[string][]byte, error) {
+	src, cleanup, err := open(src)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	l, err := locate(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	files := map[string][]byte{}
+	for rel, file := range l.found {
+		if data, problem := readStudentFile(file, rel); problem == "" {
+			files[rel] = data
+		}
+	}
+	return files, nil
+}
+
+// open returns the folder that holds the submission in src: src itself,
+// or for a zip file a temporary folder it is unpacked into, which cleanup
+// removes.
+func open(src string) (dir string, cleanup func(), err error) {
+	info, err := os.Stat(src)
+	if err != nil {
+		return "", nil, fmt.Errorf("-submission: %w", err)
+	}
+	if info.IsDir() {
+		return src, func() {}, nil
+	}
+	if !IsZip(src) {
+		return "", nil, fmt.Errorf("-submission %s: not a directory or a zip file", src)
+	}
+	unzipped, err := os.MkdirTemp("", "pblab-unzipped-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(unzipped) }
+	if err := Unzip(src, unzipped); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("-submission %s: %w", src, err)
+	}
+	return unzipped, cleanup, nil
 }
 
 // Inspect checks the student's files of the tree at root, which is graded
@@ -101,7 +151,7 @@ func Prepare(src, official, dst string, allow []string) (*Intake, error) {
 func Inspect(root string, allow []string) (*Intake, error) {
 	in := newInspection(allow, "")
 	for _, rel := range rubric.StudentFiles {
-		in.take(root, rel)
+		in.take(rel, filepath.Join(root, filepath.FromSlash(rel)))
 	}
 	return in.intake(), nil
 }
@@ -119,11 +169,16 @@ func newInspection(allow []string, where string) *inspection {
 	return &inspection{allow: allow, where: where, problems: map[string][]string{}, broken: map[string]bool{}}
 }
 
-// take reads the student's file rel of the tree at root and checks it. It
-// returns the file's contents, and false if there is no file to grade.
-func (in *inspection) take(root, rel string) ([]byte, bool) {
+// take reads the student's file rel (slash-separated, relative to the
+// tree) from file, "" if there is none, and checks it. It returns the
+// file's contents, and false if there is no file to grade.
+func (in *inspection) take(rel, file string) ([]byte, bool) {
 	pkg := path.Dir(rel)
-	data, problem := readStudentFile(root, rel)
+	var data []byte
+	problem := errMissing
+	if file != "" {
+		data, problem = readStudentFile(file, rel)
+	}
 	if problem == errMissing {
 		problem = strings.TrimSpace(rel + " is missing " + in.where)
 	}
@@ -160,10 +215,9 @@ func (in *inspection) intake() *Intake {
 // errMissing is readStudentFile's problem for a file that does not exist.
 const errMissing = "missing"
 
-// readStudentFile reads the student's file rel of the tree at root. If
-// there is none to read, it says why instead: errMissing, or a sentence.
-func readStudentFile(root, rel string) ([]byte, string) {
-	file := filepath.Join(root, filepath.FromSlash(rel))
+// readStudentFile reads the student's file rel from file. If there is
+// none to read, it says why instead: errMissing, or a sentence.
+func readStudentFile(file, rel string) ([]byte, string) {
 	info, err := os.Lstat(file)
 	switch {
 	case os.IsNotExist(err):
@@ -235,52 +289,61 @@ func studentPackages() []string {
 	return pkgs
 }
 
-// ignoredNote returns the one note on the files of the submission in src
-// (whose tree is at root) that are not graded: how many there are, and
-// which Go files of the folders of student files are not the official
-// ones. It returns "" if there are none.
-func ignoredNote(src, root, official string) (string, error) {
-	count := 0
+// ignoredNote returns the one note on the Go files of the submission
+// that stand beside the student's files and are not graded: in a tree,
+// those of the folders of student files that are not the official ones (a
+// helper file added, a given file changed); loose, the other Go files of
+// the folders the student's files came from. Anything else a submission
+// holds (documentation, the rest of a clone) goes without a word. It
+// returns "" if there is nothing to say.
+func ignoredNote(l *layout, official string) string {
 	var differ []string
-	err := filepath.WalkDir(src, func(file string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Name() == ".git" {
-			if d.IsDir() {
-				return filepath.SkipDir
+	if l.root != "" {
+		for _, pkg := range studentPackages() {
+			entries, _ := os.ReadDir(filepath.Join(l.root, pkg))
+			for _, e := range entries {
+				rel := pkg + "/" + e.Name()
+				if e.Type().IsRegular() && !slices.Contains(rubric.StudentFiles, rel) {
+					if how := differsFromOfficial(official, rel, filepath.Join(l.root, pkg, e.Name())); how != "" {
+						differ = append(differ, rel+" ("+how+")")
+					}
+				}
 			}
-			return nil
 		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(root, file)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if slices.Contains(rubric.StudentFiles, rel) {
-			return nil
-		}
-		count++
-		if how := differsFromOfficial(official, rel, file); how != "" {
-			differ = append(differ, rel+" ("+how+")")
-		}
-		return nil
-	})
-	if err != nil || count == 0 {
-		return "", err
 	}
-	note := fmt.Sprintf("ignored: %d other %s of the submission: only %s are graded",
-		count, plural(count, "file", "files"), sayList(rubric.StudentFiles))
-	if len(differ) > 0 {
-		if len(differ) > maxNamed {
-			differ = append(differ[:maxNamed], fmt.Sprintf("and %d more", len(differ)-maxNamed))
-		}
-		note += "; not the official version: " + strings.Join(differ, ", ")
+	differ = append(differ, looseNeighbours(l)...)
+	if len(differ) == 0 {
+		return ""
 	}
-	return note, nil
+	if len(differ) > maxNamed {
+		differ = append(differ[:maxNamed], fmt.Sprintf("and %d more", len(differ)-maxNamed))
+	}
+	return fmt.Sprintf("ignored, as only %s are graded: %s", sayList(rubric.StudentFiles), strings.Join(differ, ", "))
+}
+
+// looseNeighbours returns the other Go files of the folders outside the
+// tree that student files were taken from (a flat "just my files"
+// submission), each as "name (not graded)".
+func looseNeighbours(l *layout) []string {
+	taken := map[string]bool{}
+	dirs := map[string]bool{}
+	for _, file := range l.found {
+		taken[file] = true
+		if l.root == "" || !strings.HasPrefix(file, l.root) {
+			dirs[filepath.Dir(file)] = true
+		}
+	}
+	var names []string
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			file := filepath.Join(dir, e.Name())
+			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".go") && !taken[file] && !isStudentName(e.Name()) {
+				names = append(names, e.Name()+" (not graded)")
+			}
+		}
+	}
+	return names
 }
 
 // differsFromOfficial says how the submission's file rel (at file) differs
@@ -299,36 +362,6 @@ func differsFromOfficial(official, rel, file string) string {
 		return "changed"
 	}
 	return ""
-}
-
-// findRoot returns the folder of the submission in src that holds its
-// tree: src itself if it holds go.mod or one of the student's files, else
-// the first folder one level down that does (zip files often wrap the tree
-// in a folder), else src.
-func findRoot(src string) string {
-	if holdsTree(src) {
-		return src
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return src
-	}
-	for _, e := range entries {
-		if dir := filepath.Join(src, e.Name()); e.IsDir() && holdsTree(dir) {
-			return dir
-		}
-	}
-	return src
-}
-
-// holdsTree reports whether dir holds go.mod or one of the student's files.
-func holdsTree(dir string) bool {
-	for _, rel := range append([]string{"go.mod"}, rubric.StudentFiles...) {
-		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel))); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // isJunk reports whether a file or folder of the official tree stays out
@@ -361,13 +394,6 @@ func sayList(items []string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func normalizeEOL(b []byte) []byte {

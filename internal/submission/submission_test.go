@@ -4,9 +4,12 @@ package submission
 // or clock, so they do not run in the test harness.
 
 import (
+	"archive/zip"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,10 +95,10 @@ func TestPrepareTakesOnlyTheStudentFiles(t *testing.T) {
 	}
 	assert.Equal(t, "package grader\n", read("internal/grader/grader.go"), "the grader's code is the official one")
 	assert.Empty(t, intake.Rejected, "the student's files break no rule")
-	assert.Equal(t, []string{"ignored: 9 other files of the submission: only viewservice/server.go, pbservice/server.go, " +
-		"pbservice/client.go and pbservice/common.go are graded; not the official version: " +
+	assert.Equal(t, []string{"ignored, as only viewservice/server.go, pbservice/server.go, " +
+		"pbservice/client.go and pbservice/common.go are graded: " +
 		"viewservice/helper.go (added), viewservice/my_test.go (added), viewservice/vs_test.go (changed)"},
-		intake.Notes, "one note counts the files ignored (version control aside) and names the Go files of the graded folders that are not the official ones")
+		intake.Notes, "one note names the Go files of the graded folders that are not the official ones, and nothing else")
 }
 
 // A missing student file is not replaced by the official one: its part is
@@ -141,7 +144,7 @@ func TestPrepareRejectsAPart(t *testing.T) {
 	intake, err = Prepare(student, official, dst, nil)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"pbservice": "rejected: pbservice/common.go:3: package-level variable store is not allowed: " +
-		"servers must not share memory; keep state in a server's or clerk's struct (constants are fine) (docs/README.md#what-is-graded)"},
+		"servers must not share memory; keep state in a server's or clerk's struct (constants are fine) (docs/submitting.md#the-rules-your-files-must-keep)"},
 		intake.Rejected)
 	assert.Empty(t, intake.Notes)
 	data, err = os.ReadFile(filepath.Join(dst, "viewservice", "server.go"))
@@ -178,43 +181,118 @@ func TestPrepareAllow(t *testing.T) {
 	assert.Empty(t, intake.Rejected, "an allowed import is accepted")
 }
 
-// A submission zipped with a folder around its tree is found one level
-// down; the files outside the tree are ignored too.
+// A submission zipped with a folder around its tree is found a level or
+// two down, without a note.
 func TestSubmissionInAFolder(t *testing.T) {
 	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
 	for rel, text := range studentFiles {
-		writeFiles(t, student, map[string]string{"alice-pblab/" + rel: text})
+		writeFiles(t, student, map[string]string{"alice/pblab/" + rel: text})
 	}
-	writeFiles(t, student, map[string]string{"__MACOSX/._server.go": "junk\n"})
+	writeFiles(t, student, map[string]string{"__MACOSX/._server.go": "junk\n", "alice/pblab/README.md": "# pblab\n"})
 	intake, err := Prepare(student, official, dst, nil)
 	require.NoError(t, err)
-	assert.Empty(t, intake.Rejected, "the tree one level down is the submission")
-	assert.Equal(t, []string{"ignored: 1 other file of the submission: only viewservice/server.go, pbservice/server.go, " +
-		"pbservice/client.go and pbservice/common.go are graded"}, intake.Notes)
+	assert.Empty(t, intake.Rejected, "the tree two levels down is the submission")
+	assert.Empty(t, intake.Notes, "a recognised layout needs no note")
 	data, err := os.ReadFile(filepath.Join(dst, "viewservice", "server.go"))
 	require.NoError(t, err, "the student's file is at the root of the prepared tree")
 	assert.Equal(t, studentFiles["viewservice/server.go"], string(data))
 }
 
-func TestSubmissionNotADirectory(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "alice.zip")
-	require.NoError(t, os.WriteFile(file, []byte("PK"), 0o644))
-	_, err := Prepare(file, t.TempDir(), t.TempDir(), nil)
-	require.Error(t, err, "a submission must be a folder")
-	assert.Contains(t, err.Error(), "not a directory", "the error says what is wrong")
+// "Just my files", flat: a loose server.go goes where its package clause
+// says, and the others by their names; no note. A helper file beside them
+// is named as not graded.
+func TestPrepareFlatFiles(t *testing.T) {
+	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
+	writeFiles(t, student, map[string]string{
+		"server.go":             studentFiles["pbservice/server.go"],
+		"client.go":             studentFiles["pbservice/client.go"],
+		"common.go":             studentFiles["pbservice/common.go"],
+		"part-a/server.go":      studentFiles["viewservice/server.go"],
+		"part-a/notes.txt":      "my notes\n",
+		"viewservice_server.go": "package viewservice\n",
+	})
+	intake, err := Prepare(student, official, dst, nil)
+	require.NoError(t, err)
+	assert.Empty(t, intake.Rejected, "every student file is placed by its name and package clause")
+	for rel, text := range studentFiles {
+		data, err := os.ReadFile(filepath.Join(dst, filepath.FromSlash(rel)))
+		require.NoError(t, err)
+		assert.Equal(t, text, string(data), "%s is the student's, placed by its package clause", rel)
+	}
+	assert.Equal(t, []string{"ignored, as only viewservice/server.go, pbservice/server.go, pbservice/client.go and pbservice/common.go are graded: " +
+		"viewservice_server.go (not graded)"}, intake.Notes, "only the Go file that is not graded is named")
 }
 
-// A whole clone of the lab's own tree, graded as a submission, gives one
-// note on the ignored files and nothing else: the reference passes the
-// checks, and no other Go file of the graded folders differs.
+// A loose file named like a student file that cannot be placed says where
+// it belongs; one that duplicates a placed file says which is graded.
+func TestPrepareMisplacedFile(t *testing.T) {
+	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
+	writeFiles(t, student, map[string]string{
+		"server.go":           "// no package clause\n",
+		"pbservice/client.go": studentFiles["pbservice/client.go"],
+		"pbservice/common.go": studentFiles["pbservice/common.go"],
+		"pbservice/server.go": studentFiles["pbservice/server.go"],
+		"client.go":           studentFiles["pbservice/client.go"],
+		"old/common.go":       "package pbservice // a copy inside the tree: not a word\n",
+	})
+	intake, err := Prepare(student, official, dst, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "not built: viewservice/server.go is missing from the submission", intake.Rejected["viewservice"])
+	assert.Equal(t, []string{
+		"found client.go at the top as well as pbservice/client.go: the one in pbservice/ is graded",
+		"found server.go at the top: it belongs in viewservice/ or pbservice/ — put it there",
+		"pbservice/ is built on the official viewservice/server.go, as the submission's viewservice/ was not accepted",
+	}, intake.Notes)
+}
+
+// A zip file is unpacked and graded as a folder would be.
+func TestPrepareZip(t *testing.T) {
+	official, dst := officialTree(t), t.TempDir()
+	file := filepath.Join(t.TempDir(), "alice.zip")
+	files := map[string]string{}
+	for rel, text := range studentFiles {
+		files["pblab-main/"+rel] = text
+	}
+	writeZip(t, file, files)
+	intake, err := Prepare(file, official, dst, nil)
+	require.NoError(t, err)
+	assert.Empty(t, intake.Rejected, "the zip's tree is the submission")
+	assert.Empty(t, intake.Notes)
+	data, err := os.ReadFile(filepath.Join(dst, "pbservice", "common.go"))
+	require.NoError(t, err)
+	assert.Equal(t, studentFiles["pbservice/common.go"], string(data))
+}
+
+// A zip whose entry leaves its folder is refused, and nothing is written
+// outside.
+func TestUnzipRefusesEscapes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "evil.zip")
+	writeZip(t, file, map[string]string{"../escaped.go": "package x\n"})
+	dir := t.TempDir()
+	err := Unzip(file, filepath.Join(dir, "in"))
+	require.Error(t, err, "an entry outside the zip's folder is refused")
+	assert.Contains(t, err.Error(), "outside the zip's folder")
+	assert.NoFileExists(t, filepath.Join(dir, "escaped.go"))
+}
+
+func TestSubmissionNotADirectory(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "alice.tar")
+	require.NoError(t, os.WriteFile(file, []byte("tar"), 0o644))
+	_, err := Prepare(file, t.TempDir(), t.TempDir(), nil)
+	require.Error(t, err, "a submission must be a folder or a zip file")
+	assert.Contains(t, err.Error(), "not a directory or a zip file", "the error says what is wrong")
+}
+
+// A whole clone of the lab's own tree, graded as a submission, gives no
+// note: the reference passes the checks, and no other Go file of the
+// graded folders differs.
 func TestPrepareWholeClone(t *testing.T) {
 	root, err := labenv.ModuleRoot(".")
 	require.NoError(t, err)
 	intake, err := Prepare(root, root, t.TempDir(), nil)
 	require.NoError(t, err)
 	assert.Empty(t, intake.Rejected, "the reference's files break no rule")
-	require.Len(t, intake.Notes, 1, "one note: %v", intake.Notes)
-	assert.Regexp(t, `^ignored: \d+ other files of the submission: only .* are graded$`, intake.Notes[0])
+	assert.Empty(t, intake.Notes, "a whole clone needs no note")
 
 	intake, err = Inspect(root, nil)
 	require.NoError(t, err)
@@ -230,10 +308,27 @@ func TestInspect(t *testing.T) {
 	intake, err := Inspect(tree, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "not built: pbservice/common.go is missing", intake.Rejected["pbservice"])
-	assert.Equal(t, fmt.Sprintf("rejected: viewservice/server.go:3: //go:linkname: compiler directives are not allowed (%s)", "docs/README.md#what-is-graded"),
+	assert.Equal(t, fmt.Sprintf("rejected: viewservice/server.go:3: //go:linkname: compiler directives are not allowed (%s)", "docs/submitting.md#the-rules-your-files-must-keep"),
 		intake.Rejected["viewservice"])
 	assert.Empty(t, intake.Notes)
 	assert.Len(t, rubric.StudentFiles, 4, "these tests write the rubric's four student files")
+}
+
+// writeZip writes a zip file holding files (slash-separated path:
+// contents).
+func writeZip(t *testing.T, file string, files map[string]string) {
+	t.Helper()
+	f, err := os.Create(file)
+	require.NoError(t, err)
+	w := zip.NewWriter(f)
+	for _, rel := range slices.Sorted(maps.Keys(files)) {
+		fw, err := w.Create(rel)
+		require.NoError(t, err)
+		_, err = fw.Write([]byte(files[rel]))
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	require.NoError(t, f.Close())
 }
 
 // writeFiles writes each file of files (slash-separated path: contents)
@@ -245,4 +340,25 @@ func writeFiles(t *testing.T, root string, files map[string]string) {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
 	}
+}
+
+// Collect returns the student's files as the submission holds them,
+// wherever they are in it, and nothing else.
+func TestCollect(t *testing.T) {
+	student := t.TempDir()
+	writeFiles(t, student, map[string]string{
+		"server.go":             studentFiles["pbservice/server.go"],
+		"viewservice/server.go": studentFiles["viewservice/server.go"],
+		"notes.go":              "package pbservice\n",
+	})
+	files, err := Collect(student)
+	require.NoError(t, err)
+	got := map[string]string{}
+	for rel, data := range files {
+		got[rel] = string(data)
+	}
+	assert.Equal(t, map[string]string{
+		"pbservice/server.go":   studentFiles["pbservice/server.go"],
+		"viewservice/server.go": studentFiles["viewservice/server.go"],
+	}, got, "the student's files, by their path in the tree")
 }
