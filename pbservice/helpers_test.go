@@ -31,8 +31,9 @@ type rule struct {
 	name string // the rule, as a failure message states it
 }
 
-// The rules, in the order of the guide's steps. A rule that reads
-// "X: detail" or "X (detail)" is rule X, narrowed to the case a test checks.
+// The rules, grouped by the guide's steps; each cites the rule of the
+// Specification box it checks. A rule that reads "X: detail" or
+// "X (detail)" is rule X, narrowed to the case a test checks.
 var (
 	// Step 1: the ticker and pings.
 	ruleFirstPrimary  = rule{"B1", "servers ping the view service from a ticker; the first server to ping becomes primary of view 1, with an empty state"}
