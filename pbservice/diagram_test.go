@@ -30,16 +30,19 @@ func viewDiagram(vshost string) diagram.Description {
 	}
 }
 
-// keepPings makes net's journal keep, besides the views that d finds for
-// the message diagram, the arguments of every Ping, so that waitAck can
-// tell when a primary's ack has reached the view service.
-func keepPings(net *labrpc.Network, d diagram.Description) {
+// keepMessages makes net's journal keep, besides the views that d finds
+// for the message diagram, the arguments of every Ping (so that waitAck can
+// tell when a primary's ack has reached the view service) and of every
+// PutAppend with its reply (so that a failed check can say what happened
+// to an Append).
+func keepMessages(net *labrpc.Network, d diagram.Description) {
 	net.Describe(func(_ string, msg any) any {
 		if v, ok := d.View(msg); ok {
 			return v
 		}
-		if p, ok := msg.(viewservice.PingArgs); ok {
-			return p
+		switch msg.(type) {
+		case viewservice.PingArgs, PutAppendArgs, PutAppendReply:
+			return msg
 		}
 		return nil
 	})

@@ -237,7 +237,7 @@ func TestLateAndRepeatedRequests(t *testing.T) {
 
 		ck := c.clerk()
 		c.note("checking the appends of %v", counts)
-		checkAppends(t, c.get(ck, "k"), counts, "the value after a run with late and repeated requests")
+		checkAppends(t, c.get(ck, "k"), counts, "the value after a run with late and repeated requests", c.explainAppend)
 	})
 }
 

@@ -66,7 +66,6 @@ var (
 	rulePromoted            = rule{"B1", "the backup takes over when the primary dies"}
 	rulePromotedAcked       = rule{"B9", rulePromoted.name + "; the primary must have acked the view"}
 	ruleWholeState          = rule{"B10", "a new backup gets the whole state from the primary"}
-	ruleAtomicTransfer      = rule{"B10", "the state transfer must be atomic with respect to operations, each one in the snapshot or forwarded after it"}
 	ruleNoStateNoLead       = rule{"B3", "a server that never received the state must never act as primary, even if a view names it"}
 	ruleRestartRejoins      = rule{"B2", "a server that pings 0 has restarted: it loses its role, and joins again as a new backup"}
 	ruleRestartedBackup     = rule{"B10", "a restarted backup holds nothing: the primary sends it the whole state again (data and duplicate table) before it forwards to it"}
@@ -142,6 +141,7 @@ type cluster struct {
 
 	mu      sync.Mutex
 	servers map[string]*PBServer // running servers by name
+	started map[string]time.Time // when each was last started
 	clerks  int                  // clerks made so far, for their names
 }
 
@@ -149,9 +149,9 @@ type cluster struct {
 // and view service are killed when the test body returns.
 func newCluster(t *testing.T, reliable bool) *cluster {
 	t.Helper()
-	c := &cluster{t: t, net: labtest.NewNetwork(t), vshost: "vs", servers: map[string]*PBServer{}}
+	c := &cluster{t: t, net: labtest.NewNetwork(t), vshost: "vs", servers: map[string]*PBServer{}, started: map[string]time.Time{}}
 	labtest.Describe(t, c.net, viewDiagram(c.vshost))
-	keepPings(c.net, viewDiagram(c.vshost))
+	keepMessages(c.net, viewDiagram(c.vshost))
 	c.net.Reliable(reliable)
 	c.vs = viewservice.StartServer(c.net, c.vshost)
 	c.vck = viewservice.MakeClerk(c.net, "", c.vshost)
@@ -169,6 +169,7 @@ func (c *cluster) start(name string) *PBServer {
 	}
 	pb := StartServer(c.net, c.vshost, name)
 	c.servers[name] = pb
+	c.started[name] = time.Now()
 	return pb
 }
 
@@ -322,7 +323,7 @@ func (c *cluster) appendTo(ck *Clerk, key, value string) {
 // failStuck ends the test because a clerk operation did not return.
 func (c *cluster) failStuck(op string) {
 	c.t.Helper()
-	require.FailNow(c.t, ruleRecovers.explain("%s did not return within %v (the view is now %+v)", op, opDeadline, c.view()))
+	require.FailNow(c.t, ruleRecovers.explain("%s did not return within %v (the view is now %+v)%s", op, opDeadline, c.view(), c.silentServers()))
 }
 
 // check reads key through ck and asserts that it is want, as r says.
@@ -453,19 +454,28 @@ func (c *cluster) testRand(actor int) *rand.Rand {
 
 // checkAppends checks that v holds, for each client i, the elements
 // "x i j y" for j in [0, counts[i]) exactly once each and in order.
-func checkAppends(t *testing.T, v string, counts []int, where string) {
+//
+// explain, if not nil, adds what it can tell about an element found twice
+// (twice) or missing to the failure message.
+func checkAppends(t *testing.T, v string, counts []int, where string, explain func(elem string, twice bool) string) {
 	t.Helper()
+	hint := func(elem string, twice bool) string {
+		if explain == nil {
+			return ""
+		}
+		return explain(elem, twice)
+	}
 	for i, n := range counts {
 		last := -1
 		for j := range n {
 			elem := fmt.Sprintf("x %d %d y", i, j)
 			off := strings.Index(v, elem)
 			if !assert.GreaterOrEqual(t, off, 0, ruleAppendsKept.explain(
-				"%s: element %q is missing from the value", where, elem)) {
+				"%s: element %q is missing from the value%s", where, elem, hint(elem, false))) {
 				return
 			}
 			if !assert.Equal(t, -1, strings.Index(v[off+len(elem):], elem), ruleAppendOnce.explain(
-				"%s: element %q appears twice", where, elem)) {
+				"%s: element %q appears twice%s", where, elem, hint(elem, true))) {
 				return
 			}
 			if !assert.Greater(t, off, last, ruleAppendOrder.explain(

@@ -281,13 +281,13 @@ func TestConcurrentSameAppend(t *testing.T) {
 		counts := []int{nappends, nappends, nappends}
 		ck := c.clerk()
 		onPrimary := c.get(ck, "k")
-		checkAppends(t, onPrimary, counts, "the primary's value")
+		checkAppends(t, onPrimary, counts, "the primary's value", c.explainAppend)
 
 		view := c.view()
 		c.kill(view.Primary)
 		c.requireView(10, view.Backup, "", rulePromoted)
 		onBackup := c.get(ck, "k")
-		checkAppends(t, onBackup, counts, "the backup's value")
+		checkAppends(t, onBackup, counts, "the backup's value", c.explainAppend)
 		assert.Equal(t, onPrimary, onBackup, ruleSameOrder.explain("the primary and the backup hold different values"))
 	})
 }
@@ -355,7 +355,7 @@ func TestRepeatedCrashUnreliable(t *testing.T) {
 		c.note("... Appends done ...")
 
 		ck := c.clerk()
-		checkAppends(t, c.get(ck, "0"), counts, "key \"0\" after 20 s of crashes")
+		checkAppends(t, c.get(ck, "0"), counts, "key \"0\" after 20 s of crashes", c.explainAppend)
 		c.put(ck, "aaa", "bbb")
 		c.check(ck, "aaa", "bbb", ruleRetry)
 	})

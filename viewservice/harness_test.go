@@ -439,6 +439,7 @@ type driver struct {
 	c       stateCase
 	s       viewState
 	sent    map[string]uint // the view number of the latest reply to each server
+	acked   map[uint]bool   // the views whose primary has pinged their number
 	history []string
 	log     *viewLog
 
@@ -450,7 +451,7 @@ func runStateCases(t *testing.T, cases []stateCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			labtest.Run(t, func(t *testing.T) {
-				d := &driver{t: t, c: c, s: newViewState(), sent: map[string]uint{}, log: newViewLog(t)}
+				d := &driver{t: t, c: c, s: newViewState(), sent: map[string]uint{}, acked: map[uint]bool{}, log: newViewLog(t)}
 				d.log.observe(d.s.currentView(), "currentView of a new viewState")
 				for _, st := range c.steps {
 					st(d)
@@ -481,8 +482,13 @@ func (d *driver) failRule(r rule, what, format string, args ...any) {
 
 func (d *driver) ping(me string, viewnum uint) {
 	d.t.Helper()
+	before := d.s.currentView()
+	if me == before.Primary && viewnum == before.Viewnum {
+		d.acked[viewnum] = true
+	}
 	reply := d.s.handlePing(me, viewnum)
 	d.note(fmt.Sprintf("%s pings %d", me, viewnum))
+	d.checkAck(before)
 	d.log.observe(reply, fmt.Sprintf("handlePing(%q, %d)", me, viewnum))
 	if cur := d.s.currentView(); reply != cur {
 		require.Fail(d.t, ruleReply.explain("%s: after [%s], handlePing returned %s but currentView is %s: "+
@@ -492,8 +498,26 @@ func (d *driver) ping(me string, viewnum uint) {
 }
 
 func (d *driver) tick() {
+	d.t.Helper()
+	before := d.s.currentView()
 	d.s.handleTick()
 	d.log.observe(d.s.currentView(), "currentView after handleTick")
+	d.checkAck(before)
+}
+
+// checkAck fails the case if the view moved on from before although the
+// primary of before had not acked it: whatever else a case is about, the
+// ack rule comes first, and a failure should name it.
+func (d *driver) checkAck(before View) {
+	d.t.Helper()
+	after := d.s.currentView()
+	if after.Viewnum == before.Viewnum || before.Viewnum == 0 || d.acked[before.Viewnum] {
+		return
+	}
+	d.failRule(ruleAck, fmt.Sprintf("in the case %q", d.c.name),
+		"the view moved on from %s to %s, but %s never pinged %d: the view service must not leave a view before "+
+			"its primary acks it, even when a server of it died, restarted, or an idle server waits to be backup",
+		show(before), show(after), before.Primary, before.Viewnum)
 }
 
 // ping: me pings viewnum.
@@ -596,7 +620,7 @@ func stays(n int, pings ...step) step {
 		for i := range n {
 			d.round(i, n, pings)
 			if got := d.s.currentView(); got != before {
-				d.fail("the view changed from %s to %s, but nothing called for a change", show(before), show(got))
+				d.fail("the view changed from %s to %s, but these steps call for no change", show(before), show(got))
 			}
 		}
 	}

@@ -158,6 +158,27 @@ func TestViewWaitsForPrimaryAck(t *testing.T) {
 	})
 }
 
+// A backup that dies before the primary has acked the view it joined in
+// cannot be replaced yet: the ack rule holds the view until the primary
+// pings its number, whatever else calls for a change; then the idle server
+// takes the dead backup's place.
+func TestViewDeadBackupWaitsForAck(t *testing.T) {
+	scenario(t, func(c *cluster) {
+		s1, s2, s3 := c.server("s1"), c.server("s2"), c.server("s3")
+		c.firstPrimary(s1)
+		c.pingUntil(ruleBackup, "s2 to become backup",
+			func(v View) bool { return v.Viewnum > 1 }, s2.fresh(), s1.stuckAt(1))
+		want := View{2, "s1", "s2"}
+		c.expect(ruleBackup, want, "an idle server becomes backup when there is none")
+		// s2 dies at once; s1 has not acked view 2 yet; s3 is idle.
+		c.pingWhile(patience, ruleAck, "view 2 must stay until its primary s1 pings 2, even though its backup s2 has died",
+			sameView(want), s1.stuckAt(1), s3.fresh())
+		c.pingUntil(ruleIdle, "s3 to take the dead backup's place once s1 acks view 2",
+			func(v View) bool { return v.Viewnum > 2 }, s1.healthy(), s3.fresh())
+		c.expect(ruleIdle, View{3, "s1", "s3"}, "once the primary acks, the idle server replaces the dead backup")
+	})
+}
+
 // Servers that have only ever pinged 0 never become primary, even when the
 // primary and the backup are both dead. (MIT step 9.)
 func TestViewUninitializedServerNotPromoted(t *testing.T) {

@@ -64,7 +64,7 @@ func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], fi
 // diagrams of the test's networks, its goroutines), and panics.
 func freeze(test string, r *run, why string) {
 	results.report(test, labenv.ReportStall)
-	fmt.Fprintf(os.Stderr, "\n%s %s: %s\n%s\n", labenv.StallMarker, test, why, stallExplanation())
+	fmt.Fprintf(os.Stderr, "\n%s %s: %s\n%s\n", labenv.StallMarker, test, why, stallExplanation(test))
 	if r != nil {
 		r.mu.Lock()
 		networks := slices.Clone(r.networks)
@@ -79,6 +79,8 @@ func freeze(test string, r *run, why string) {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "Goroutines of the test:\n%s\n", testGoroutines(true))
+	fmt.Fprintf(os.Stderr, "Nothing can end a test whose clock is frozen but ending the test binary: this run stops here,\n"+
+		"and the tests after %s did not run. Run them with -run, one at a time or all but this one.\n", test)
 	panic(fmt.Sprintf("%s %s: virtual clock frozen (see above)", labenv.StallMarker, test))
 }
 
@@ -109,7 +111,7 @@ func lockedUp(r *run) bool {
 	return waiting
 }
 
-func stallExplanation() string {
+func stallExplanation(test string) string {
 	return `In virtual time the clock moves only while every goroutine of the test is
 blocked on a channel, a sleep or a timer. It stands still for good when
   - a goroutine waits in sync.Mutex.Lock (or RWMutex) for a lock that another
@@ -118,7 +120,7 @@ blocked on a channel, a sleep or a timer. It stands still for good when
   - a goroutine runs without ever blocking: a busy loop, or a loop of calls
     that never sleeps (a clerk must sleep between tries).
 See docs/debugging.md, "A frozen clock". The same test on the wall clock:
-PBLAB_REALTIME=1 go test -race -run '^TestName$' ./pkg`
+PBLAB_REALTIME=1 go test -race -run '` + "^" + strings.ReplaceAll(test, "/", "$/^") + "$" + `' ` + packageDir()
 }
 
 // allStacks returns the stacks of all goroutines, as runtime.Stack prints
@@ -257,6 +259,7 @@ func testGoroutines(bubbleOnly bool) string {
 			others = append(others, g)
 		}
 	}
+	lockers := lockingTypes(suspects)
 	all := append(suspects, others...)
 	var b strings.Builder
 	for i, g := range all {
@@ -264,10 +267,74 @@ func testGoroutines(bubbleOnly bool) string {
 			fmt.Fprintf(&b, "(and %d more)\n", len(all)-maxStacks)
 			break
 		}
+		if i >= len(suspects) {
+			if fn := holdingFrame(g, lockers); fn != "" {
+				fmt.Fprintf(&b, ">>> likely holder of the lock: blocked inside %s, while other goroutines wait for a lock of the same type\n", fn)
+			}
+		}
 		b.WriteString(g)
 		b.WriteString("\n\n")
 	}
 	return b.String()
+}
+
+// lockingTypes returns the receiver types ("pblab/pbservice.(*PBServer)")
+// of the methods that the goroutines waiting for a sync.Mutex or
+// sync.RWMutex called Lock from.
+func lockingTypes(stacks []string) []string {
+	var types []string
+	for _, g := range stacks {
+		header, frames, _ := strings.Cut(g, "\n")
+		if !isLockWait(goroutineState(header)) {
+			continue
+		}
+		afterLock := false
+		for line := range strings.Lines(frames) {
+			if strings.HasPrefix(line, "\t") {
+				continue
+			}
+			if strings.HasPrefix(line, "sync.") || strings.HasPrefix(line, "internal/sync.") {
+				afterLock = true
+				continue
+			}
+			if afterLock {
+				if t, _, ok := strings.Cut(line, ")."); ok && strings.Contains(t, ".(") {
+					types = append(types, t+")")
+				}
+				break
+			}
+		}
+	}
+	return types
+}
+
+// holdingFrame returns the function of a blocked goroutine's stack that is
+// a method of one of types, if there is one other than the function the
+// goroutine started in (a ticker's loop, which holds nothing while it
+// waits): a goroutine blocked, asleep or in a call, inside such a method
+// most likely holds the lock that the others wait for.
+func holdingFrame(stack string, types []string) string {
+	var funcs []string
+	for line := range strings.Lines(stack) {
+		if strings.HasPrefix(line, "\t") || strings.HasPrefix(line, "created by ") || strings.HasPrefix(line, "goroutine ") {
+			continue
+		}
+		funcs = append(funcs, strings.TrimSpace(line))
+	}
+	if len(funcs) < 2 {
+		return ""
+	}
+	for _, fn := range funcs[:len(funcs)-1] {
+		for _, t := range types {
+			if strings.HasPrefix(fn, t+".") {
+				if i := strings.LastIndex(fn, "("); i > 0 {
+					fn = fn[:i]
+				}
+				return strings.TrimPrefix(fn, "pblab/")
+			}
+		}
+	}
+	return ""
 }
 
 // goroutineState extracts the state from "goroutine 7 [state, ...]:".

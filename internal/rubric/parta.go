@@ -28,7 +28,7 @@ var partA = []Test{
 	// Step 4: the ack rule.
 	{Part: "A", Package: "viewservice", Name: "TestViewStateAckRule", Points: 2, Doc: docA + "#step-4-the-ack-rule"},
 	{Part: "A", Package: "viewservice", Name: "TestViewBackupPingsBeforeAck", Points: 1, Doc: docA + "#step-4-the-ack-rule"},
-	{Part: "A", Package: "viewservice", Name: "TestViewWaitsForPrimaryAck", Points: 2, Doc: docA + "#step-4-the-ack-rule"},
+	{Part: "A", Package: "viewservice", Name: "TestViewWaitsForPrimaryAck", Points: 1, Doc: docA + "#step-4-the-ack-rule"},
 	{Part: "A", Package: "viewservice", Name: "TestViewUninitializedServerNotPromoted", Points: 1, Doc: docA + "#step-4-the-ack-rule"},
 
 	// Step 5: restarts.
@@ -38,6 +38,7 @@ var partA = []Test{
 	// Step 6: idle servers.
 	{Part: "A", Package: "viewservice", Name: "TestViewStateIdleServers", Points: 2, Doc: docA + "#step-6-idle-servers"},
 	{Part: "A", Package: "viewservice", Name: "TestViewIdleThirdServerBecomesBackup", Points: 2, Doc: docA + "#step-6-idle-servers"},
+	{Part: "A", Package: "viewservice", Name: "TestViewDeadBackupWaitsForAck", Points: 1, Doc: docA + "#step-6-idle-servers"},
 
 	// Step 7: all the rules together.
 	{Part: "A", Package: "viewservice", Name: "TestViewAllStepsInSequence", Points: 2, Doc: docA + "#step-7-all-the-rules-together"},
