@@ -51,7 +51,7 @@ func (c *cluster) silentServers() string {
 	slices.Sort(silent)
 	return fmt.Sprintf("\n  hint: %s stopped pinging the view service, although running: its tick must never wait "+
 		"(for a lock held across a call, or for an operation), or the view service thinks it dead; see %s",
-		strings.Join(silent, ", "), docPings)
+		strings.Join(silent, ", "), ruleNoMutualWait.doc())
 }
 
 // explainAppend says what the journal shows about the Append of elem that
@@ -80,11 +80,11 @@ func (c *cluster) explainAppend(elem string, twice bool) string {
 		case len(seqs) > 1:
 			return fmt.Sprintf("\n  hint: the clerk sent this Append %d times, with %d different sequence numbers %v: "+
 				"a retry must carry its operation's number, or no server can tell it is a retry; see %s",
-				len(sends), len(seqs), seqs, docDedupe)
+				len(sends), len(seqs), seqs, ruleAtMostOnce.doc())
 		case len(sends) > 1:
 			return fmt.Sprintf("\n  hint: the clerk sent this Append %d times, all with the same client id and number: "+
 				"a server applied a retry again; the duplicate table must catch it, at the primary and at the backup, "+
-				"and travel with the state; see %s", len(sends), docDedupe)
+				"and travel with the state; see %s", len(sends), ruleAtMostOnce.doc())
 		}
 		return ""
 	}
@@ -124,11 +124,11 @@ func (c *cluster) explainLost(j labrpc.Journal, sends map[uint64]labrpc.Event) s
 		if len(forwards) > 0 && !answered {
 			return fmt.Sprintf("\n  hint: %s answered OK to this Append (call #%d) although none of its forwards to the "+
 				"backup in the meantime got a reply (calls %v): a forward with no reply proves nothing, and the primary "+
-				"must send it again until the backup answers or the view ends; see %s", primary, e.Call, forwards, docForward)
+				"must send it again until the backup answers or the view ends; see %s", primary, e.Call, forwards, ruleNoAnswer.doc())
 		}
 		return fmt.Sprintf("\n  hint: %s answered OK to this Append (call #%d) after its backup had it: it was lost "+
 			"later, most likely when a new backup took the state (an operation between the snapshot and the "+
-			"transfer's arrival, or a transfer taken again after forwards); see %s", primary, e.Call, docTransfer)
+			"transfer's arrival, or a transfer taken again after forwards); see %s", primary, e.Call, ruleSendState.doc())
 	}
 	return ""
 }

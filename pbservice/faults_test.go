@@ -21,10 +21,10 @@ import (
 
 // The rules these scenarios check, beyond those the others share.
 var (
-	ruleOutputRule   = rule{"the primary answers a client only once its backup has the operation: cut off from its backup alone, it answers nothing (and the view service, which still hears from both, changes nothing)", docForward}
-	ruleAckAfter     = rule{"the primary acks a view with a new backup only once the backup holds the state: otherwise the view service may promote a backup that holds nothing", docTransfer}
-	ruleRestartSeen  = rule{"a backup that restarted before its first ping in its role is invisible to the view service; it answers forwards with ErrNoState, and the primary sends it the state again", docTransfer}
-	ruleNoMutualWait = rule{"no two servers wait on each other: an incoming Forward or Transfer never waits behind a lock its server holds across an outgoing call, and a server stops waiting for a call as soon as its view has moved on", docPartition}
+	ruleOutputRule   = rule{"B4", "the primary answers a client only once its backup has the operation: cut off from its backup alone, it answers nothing (and the view service, which still hears from both, changes nothing)"}
+	ruleAckAfter     = rule{"B9", "the primary acks a view with a new backup only once the backup holds the state: otherwise the view service may promote a backup that holds nothing"}
+	ruleRestartSeen  = rule{"B6", "a backup that restarted before its first ping in its role is invisible to the view service; it answers forwards with ErrNoState, and the primary sends it the state again"}
+	ruleNoMutualWait = rule{"B14", "no two servers wait on each other: an incoming Forward or Transfer never waits behind a lock its server holds across an outgoing call, and a server stops waiting for a call as soon as its view has moved on"}
 )
 
 // within runs op and reports whether it returned within d. A clerk whose

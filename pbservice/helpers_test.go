@@ -21,91 +21,85 @@ import (
 	"pblab/viewservice"
 )
 
-// Where the guide explains each rule the tests check.
-const (
-	docPings     = "docs/part-b-pbservice.md#step-1-the-ticker-and-pings"
-	docHandlers  = "docs/part-b-pbservice.md#step-2-handlers-over-a-map"
-	docForward   = "docs/part-b-pbservice.md#step-3-forwarding-to-the-backup"
-	docTransfer  = "docs/part-b-pbservice.md#step-4-state-transfer"
-	docDedupe    = "docs/part-b-pbservice.md#step-5-duplicate-detection-and-retries"
-	docDupTable  = "docs/part-b-pbservice.md#the-duplicate-table-is-not-transferred"
-	docClerk     = "docs/part-b-pbservice.md#step-6-failover-in-the-clerk"
-	docPartition = "docs/part-b-pbservice.md#step-7-partitions-and-the-stale-primary"
-	docLinear    = "docs/part-b-pbservice.md#linearizability"
-	docKill      = "docs/part-b-pbservice.md#kill-and-goroutines"
-)
+// guide is the page whose Specification box states every rule below.
+const guide = "docs/part-b-pbservice.md"
 
 // A rule is one rule of Part B that a test checks. Every failure message
 // names one.
 type rule struct {
+	id   string // the rule's number in the guide's Specification box, "B3"
 	name string // the rule, as a failure message states it
-	doc  string // the guide's section that explains it
 }
 
-// The rules, in the order of the guide's steps. A rule that reads
-// "X: detail" or "X (detail)" is rule X, narrowed to the case a test checks.
+// The rules, grouped by the guide's steps; each cites the rule of the
+// Specification box it checks. A rule that reads "X: detail" or
+// "X (detail)" is rule X, narrowed to the case a test checks.
 var (
 	// Step 1: the ticker and pings.
-	ruleFirstPrimary  = rule{"servers ping the view service from a ticker; the first server to ping becomes primary of view 1, with an empty state", docPings}
-	rulePingRate      = rule{"each server pings the view service once per PingInterval, from its ticker", docPings}
-	ruleKeepRole      = rule{"a server that keeps pinging stays in its role", docPings}
-	ruleAckedView     = rule{"the primary acks each view by pinging with its number, so an idle server can become backup", docPings}
-	ruleFirstBackup   = rule{"the first server is primary; the second, idle when there was no backup, is backup", docPings}
-	ruleIdleBackup    = rule{"an idle server becomes backup when there is none", docPings}
-	ruleIdleReplaces  = rule{"the idle server replaces the dead backup", docPings}
-	ruleSilentPrimary = rule{"the backup takes over when the primary stops pinging", docPings}
+	ruleFirstPrimary  = rule{"B1", "servers ping the view service from a ticker; the first server to ping becomes primary of view 1, with an empty state"}
+	rulePingRate      = rule{"B1", "each server pings the view service once per PingInterval, from its ticker"}
+	ruleKeepRole      = rule{"B1", "a server that keeps pinging stays in its role"}
+	ruleAckedView     = rule{"B9", "the primary acks each view by pinging with its number, so an idle server can become backup"}
+	ruleFirstBackup   = rule{"B1", "the first server is primary; the second, idle when there was no backup, is backup"}
+	ruleIdleBackup    = rule{"B1", "an idle server becomes backup when there is none"}
+	ruleIdleReplaces  = rule{"B1", "the idle server replaces the dead backup"}
+	ruleSilentPrimary = rule{"B1", "the backup takes over when the primary stops pinging"}
 
 	// Step 2: handlers over a map.
-	ruleLoneServe = rule{"the primary serves Get, Put and Append from its map; Get of an unset key returns \"\", Append to it appends to \"\"", docHandlers}
-	ruleSameData  = rule{ruleLoneServe.name + "; every clerk sees the same data", docHandlers}
+	ruleLoneServe = rule{"B3", "the primary serves Get, Put and Append from its map; Get of an unset key returns \"\", Append to it appends to \"\""}
+	ruleSameData  = rule{"B3", ruleLoneServe.name + "; every clerk sees the same data"}
 
 	// Step 3: forwarding to the backup.
-	ruleSameOrder         = rule{"the primary forwards every operation to the backup and applies it only after the backup did, one at a time, so both apply the same operations in the same order", docForward}
-	ruleBackupValue       = rule{ruleSameOrder.name + ": the backup's value differs from the primary's", docForward}
-	ruleBackupAppends     = rule{ruleSameOrder.name + ": the backup applied a different sequence of Appends", docForward}
-	ruleTakeOverForwarded = rule{ruleTakeOver.name + " (this key was written after the backup joined: forwarding)", docForward}
-	ruleOnlyPrimary       = rule{"only the primary serves clients: the backup and idle servers answer ErrWrongServer, and change nothing", docForward}
-	ruleRefusedPut        = rule{ruleOnlyPrimary.name + ": a Put the backup refused must not reach its state", docForward}
-	ruleForwardRetried    = rule{"a forward to a dead backup is retried until the view changes; then the primary sends its state to the new backup and goes on", docForward}
-	ruleForwardArgs       = rule{"the primary forwards an Append's arguments, never the value it produces", docForward}
+	ruleSameOrder         = rule{"B4", "the primary forwards every operation to the backup and applies it only after the backup did, one at a time, so both apply the same operations in the same order"}
+	ruleBackupValue       = rule{"B4", ruleSameOrder.name + ": the backup's value differs from the primary's"}
+	ruleBackupAppends     = rule{"B4", ruleSameOrder.name + ": the backup applied a different sequence of Appends"}
+	ruleTakeOverForwarded = rule{"B4", ruleTakeOver.name + " (this key was written after the backup joined: forwarding)"}
+	ruleOnlyPrimary       = rule{"B3", "only the primary serves clients: the backup and idle servers answer ErrWrongServer, and change nothing"}
+	ruleRefusedPut        = rule{"B3", ruleOnlyPrimary.name + ": a Put the backup refused must not reach its state"}
+	ruleForwardRetried    = rule{"B7", "a forward to a dead backup is retried until the view changes; then the primary sends its state to the new backup and goes on"}
+	ruleForwardArgs       = rule{"B5", "the primary forwards an Append's arguments, never the value it produces"}
 
 	// Step 4: state transfer.
-	ruleTakeOver            = rule{"the backup holds the whole state, from the transfer when it joined and every operation forwarded since, so it can take over", docTransfer}
-	ruleTakeOverTransferred = rule{ruleTakeOver.name + " (this key was written before the backup joined: state transfer)", docTransfer}
-	ruleTakeOverRestarted   = rule{ruleTakeOver.name + "; a restarted server holds nothing until a primary sends it the state", docTransfer}
-	rulePromoted            = rule{"the backup takes over when the primary dies", docTransfer}
-	rulePromotedAcked       = rule{rulePromoted.name + "; the primary must have acked the view", docTransfer}
-	ruleWholeState          = rule{"a new backup gets the whole state from the primary", docTransfer}
-	ruleNoStateNoLead       = rule{"a server that never received the state must never act as primary, even if a view names it", docTransfer}
-	ruleRestartRejoins      = rule{"a server that pings 0 has restarted: it loses its role, and joins again as a new backup", docTransfer}
-	ruleRestartedBackup     = rule{"a restarted backup holds nothing: the primary sends it the whole state again (data and duplicate table) before it forwards to it", docTransfer}
+	ruleTakeOver            = rule{"B10", "the backup holds the whole state, from the transfer when it joined and every operation forwarded since, so it can take over"}
+	ruleTakeOverTransferred = rule{"B10", ruleTakeOver.name + " (this key was written before the backup joined: state transfer)"}
+	ruleTakeOverRestarted   = rule{"B8", ruleTakeOver.name + "; a restarted server holds nothing until a primary sends it the state"}
+	rulePromoted            = rule{"B1", "the backup takes over when the primary dies"}
+	rulePromotedAcked       = rule{"B9", rulePromoted.name + "; the primary must have acked the view"}
+	ruleWholeState          = rule{"B10", "a new backup gets the whole state from the primary"}
+	ruleNoStateNoLead       = rule{"B3", "a server that never received the state must never act as primary, even if a view names it"}
+	ruleRestartRejoins      = rule{"B2", "a server that pings 0 has restarted: it loses its role, and joins again as a new backup"}
+	ruleRestartedBackup     = rule{"B10", "a restarted backup holds nothing: the primary sends it the whole state again (data and duplicate table) before it forwards to it"}
 
 	// Step 5: duplicate detection and retries.
-	ruleAtMostOnce      = rule{"each Put/Append takes effect at most once, however often the clerk sends it (client id + sequence number, duplicate table)", docDedupe}
-	ruleAtMostOnceLossy = rule{ruleAtMostOnce.name + "; replies are lost on this network, so the clerk resends operations that already happened", docDedupe}
-	ruleAppendsKept     = rule{"every Append the service acknowledged takes effect exactly once, in the order each client issued it", docDedupe}
-	ruleAppendOnce      = rule{"every Append takes effect at most once, however often the clerk sent it", docDedupe}
-	ruleAppendOrder     = rule{"a client's Appends take effect in the order it issued them", docDedupe}
-	ruleDupTable        = rule{"the duplicate table is part of the state: the state transfer carries it, so that a new primary recognises a retry of an operation applied before it joined", docDupTable}
+	ruleAtMostOnce      = rule{"B12", "each Put/Append takes effect at most once, however often the clerk sends it (client id + sequence number, duplicate table)"}
+	ruleAtMostOnceLossy = rule{"B12", ruleAtMostOnce.name + "; replies are lost on this network, so the clerk resends operations that already happened"}
+	ruleAppendsKept     = rule{"B12", "every Append the service acknowledged takes effect exactly once, in the order each client issued it"}
+	ruleAppendOnce      = rule{"B12", "every Append takes effect at most once, however often the clerk sent it"}
+	ruleAppendOrder     = rule{"B12", "a client's Appends take effect in the order it issued them"}
+	ruleDupTable        = rule{"B12", "the duplicate table is part of the state: the state transfer carries it, so that a new primary recognises a retry of an operation applied before it joined"}
 
 	// Step 6: failover in the clerk.
-	ruleRetry         = rule{"the clerk retries until the operation is done; after a failure it asks the view service for the new primary", docClerk}
-	ruleRecovers      = rule{"a clerk retries until the service answers, and the service recovers once a primary holding the state is up", docClerk}
-	ruleCachedPrimary = rule{"the clerk caches the primary and asks the view service only after a failure; servers ping from their ticker, never per request", docClerk}
+	ruleRetry         = rule{"B13", "the clerk retries until the operation is done; after a failure it asks the view service for the new primary"}
+	ruleRecovers      = rule{"B13", "a clerk retries until the service answers, and the service recovers once a primary holding the state is up"}
+	ruleCachedPrimary = rule{"B13", "the clerk caches the primary and asks the view service only after a failure; servers ping from their ticker, never per request"}
 
 	// Step 7: partitions and the stale primary.
-	ruleStalePrimary = rule{"a primary answers only after its backup accepted the forwarded operation; a backup that has moved to a newer view refuses it, so a primary cut off from the view service never answers with a stale value", docPartition}
-	ruleWrongServer  = rule{"a server that is not primary answers ErrWrongServer", docPartition}
+	ruleStalePrimary = rule{"B6", "a primary answers only after its backup accepted the forwarded operation; a backup that has moved to a newer view refuses it, so a primary cut off from the view service never answers with a stale value"}
+	ruleWrongServer  = rule{"B3", "a server that is not primary answers ErrWrongServer"}
 
 	// Throughout.
-	ruleLinearizable = rule{"every operation appears to take effect at one instant between its call and its return: a Get sees the latest Put/Append that completed before it", docLinear}
-	ruleKill         = rule{"Kill stops every goroutine of the server: its ticker, anything it started, and every handler or loop, such as a forward being retried", docKill}
+	ruleLinearizable = rule{"B16", "every operation appears to take effect at one instant between its call and its return: a Get sees the latest Put/Append that completed before it"}
+	ruleKill         = rule{"B15", "Kill stops every goroutine of the server: its ticker, anything it started, and every handler or loop, such as a forward being retried"}
 )
 
+// doc returns where the guide states the rule: its anchor in the
+// Specification box.
+func (r rule) doc() string { return guide + "#" + strings.ToLower(r.id) }
+
 // explain formats a failure message: what went wrong, the rule it breaks,
-// and where the guide explains the rule.
+// and where the guide states the rule.
 func (r rule) explain(format string, args ...any) string {
-	return fmt.Sprintf("%s\n  rule: %s\n  see: %s", fmt.Sprintf(format, args...), r.name, r.doc)
+	return fmt.Sprintf("%s\n  rule %s: %s\n  see: %s", fmt.Sprintf(format, args...), r.id, r.name, r.doc())
 }
 
 // deadtime is how long the view service takes to notice that a server died.

@@ -18,19 +18,19 @@ import (
 
 // The rules the core's tests check, beyond those the scenarios share.
 var (
-	rulePingZero      = rule{"a server pings 0 only until it has heard of a view: the view service reads a Ping(0) from its primary or backup as a restart", docPings}
-	ruleFirstAck      = rule{"the primary of view 1, with no backup, acks its view at once", docPings}
-	ruleAckAfterState = rule{"the primary acks a view with a new backup only once the backup holds the state: if the view service moved on sooner and promoted that backup, the state would be lost", docTransfer}
-	ruleOlderView     = rule{"a view older than the one the server acts in changes nothing", docPings}
-	ruleForwardFirst  = rule{"with a backup, the primary sends every operation, Gets included, to the backup first, and applies it only once the backup has", docForward}
-	ruleNoAnswer      = rule{"a primary whose forward was refused, got no answer, or outlived its view answers ErrWrongServer and applies nothing: the clerk will try again", docForward}
-	ruleBackupAccepts = rule{"the backup accepts a forward only from the primary of the view it acts in", docForward}
-	ruleSendState     = rule{"a primary with a new backup sends it the whole state (data and duplicate table), and serves nothing until the backup has it", docTransfer}
-	ruleOldTransfer   = rule{"a server refuses a transfer for an older view than its own, or meant for another server", docTransfer}
-	ruleRepeatXfer    = rule{"a transfer repeated in the view the backup already holds the state of changes nothing: taken again, it would undo the forwards applied since", docTransfer}
-	ruleNoStateSaysSo = rule{"a backup that lacks the state answers a forward with ErrNoState, and the primary sends it the state again", docTransfer}
-	ruleLateDuplicate = rule{"a request older than the client's latest applied one is a duplicate too: the network may deliver it late", docDedupe}
-	ruleGetsRepeat    = rule{"a Get is never answered from the duplicate table: each try reads the current value", docDedupe}
+	rulePingZero      = rule{"B2", "a server pings 0 only until it has heard of a view: the view service reads a Ping(0) from its primary or backup as a restart"}
+	ruleFirstAck      = rule{"B9", "the primary of view 1, with no backup, acks its view at once"}
+	ruleAckAfterState = rule{"B9", "the primary acks a view with a new backup only once the backup holds the state: if the view service moved on sooner and promoted that backup, the state would be lost"}
+	ruleOlderView     = rule{"B1", "a view older than the one the server acts in changes nothing"}
+	ruleForwardFirst  = rule{"B4", "with a backup, the primary sends every operation, Gets included, to the backup first, and applies it only once the backup has"}
+	ruleNoAnswer      = rule{"B7", "a primary whose forward was refused, got no answer, or outlived its view answers ErrWrongServer and applies nothing: the clerk will try again"}
+	ruleBackupAccepts = rule{"B6", "the backup accepts a forward only from the primary of the view it acts in"}
+	ruleSendState     = rule{"B10", "a primary with a new backup sends it the whole state (data and duplicate table), and serves nothing until the backup has it"}
+	ruleOldTransfer   = rule{"B11", "a server refuses a transfer for an older view than its own, or meant for another server"}
+	ruleRepeatXfer    = rule{"B11", "a transfer repeated in the view the backup already holds the state of changes nothing: taken again, it would undo the forwards applied since"}
+	ruleNoStateSaysSo = rule{"B6", "a backup that lacks the state answers a forward with ErrNoState, and the primary sends it the state again"}
+	ruleLateDuplicate = rule{"B12", "a request older than the client's latest applied one is a duplicate too: the network may deliver it late"}
+	ruleGetsRepeat    = rule{"B12", "a Get is never answered from the duplicate table: each try reads the current value"}
 )
 
 // A coreCase is one case: a sequence of actions on a few cores.
@@ -600,7 +600,7 @@ func TestPBStateDuplicates(t *testing.T) {
 // of that view it takes the new primary's state.
 func TestPBStateStalePrimary(t *testing.T) {
 	runCoreCases(t, []coreCase{
-		{"a primary that learns of a newer view where it is not primary refuses clients", ruleStalePrimary, func(d *coreDriver) {
+		{"a primary that learns of a newer view where it is not primary refuses clients", ruleWrongServer, func(d *coreDriver) {
 			d.pair()
 			d.view(viewservice.View{Viewnum: 3, Primary: "s2", Backup: "s1"}, "s1")
 			d.want("s1", get(1, 1, "a"), refused)

@@ -20,40 +20,42 @@ import (
 	"pblab/labrpc"
 )
 
-// guide is the page that explains every rule below.
+// guide is the page whose Specification box states every rule below.
 const guide = "docs/part-a-viewservice.md"
 
-// A rule is one rule of the view service, as the guide names it.
+// A rule is one rule of the view service's specification, as a failure
+// message names it.
 type rule struct {
-	name string
-	doc  string // the guide's section, "docs/part-a-viewservice.md#..."
+	id   string // the rule's number in the guide's Specification box, "A3"
+	name string // what a failure message calls it
 }
 
-func section(anchor string) string { return guide + "#" + anchor }
-
 var (
-	ruleServer       = rule{"the view service answers", section("the-server-and-its-state")}
-	ruleKill         = rule{"Kill", section("the-server-and-its-state")}
-	ruleStartup      = rule{"startup view", section("step-1-the-first-primary")}
-	ruleFirstPrimary = rule{"first primary", section("step-1-the-first-primary")}
-	ruleReply        = rule{"ping reply", section("step-1-the-first-primary")}
-	ruleGet          = rule{"Get changes nothing", section("step-1-the-first-primary")}
-	ruleBackup       = rule{"first backup", section("step-2-the-backup")}
-	ruleNoSpurious   = rule{"no spurious view change", section("step-2-the-backup")}
-	ruleDead         = rule{"failure detection", section("step-3-failure-detection")}
-	ruleSuccessor    = rule{"successor rule", section("step-3-failure-detection")}
-	ruleAck          = rule{"ack rule", section("step-4-the-ack-rule")}
-	ruleRestart      = rule{"restart rule", section("step-5-restarts")}
-	ruleIdle         = rule{"idle servers", section("step-6-idle-servers")}
-	ruleUninit       = rule{"uninitialised server never primary", section("step-6-idle-servers")}
-	ruleDeadIdle     = rule{"dead idle server", section("step-3-failure-detection")}
-	ruleInvariant    = rule{"invariant", section("the-invariants")}
+	ruleServer       = rule{"A1", "the view service answers"}
+	ruleKill         = rule{"A1", "Kill"}
+	ruleStartup      = rule{"A2", "view 0"}
+	ruleFirstPrimary = rule{"A3", "first primary"}
+	ruleReply        = rule{"A4", "ping reply"}
+	ruleGet          = rule{"A4", "Get changes nothing"}
+	ruleBackup       = rule{"A5", "first backup"}
+	ruleNoSpurious   = rule{"A6", "no view change without a reason"}
+	ruleDead         = rule{"A7", "failure detection"}
+	ruleSuccessor    = rule{"A8", "successor rule"}
+	ruleAck          = rule{"A9", "ack rule"}
+	ruleRestart      = rule{"A10", "restart rule"}
+	ruleIdle         = rule{"A11", "idle servers"}
+	ruleUninit       = rule{"A12", "an idle server is never primary"}
+	ruleDeadIdle     = rule{"A13", "dead idle server"}
 )
 
+// doc returns where the guide states the rule: its anchor in the
+// Specification box.
+func (r rule) doc() string { return guide + "#" + strings.ToLower(r.id) }
+
 // explain formats a failure message: the rule, what went wrong, and where
-// the guide explains the rule.
+// the guide states the rule.
 func (r rule) explain(format string, args ...any) string {
-	return fmt.Sprintf("%s: %s (%s)", r.name, fmt.Sprintf(format, args...), r.doc)
+	return fmt.Sprintf("rule %s (%s): %s (%s)", r.id, r.name, fmt.Sprintf(format, args...), r.doc())
 }
 
 // show prints a view for a failure message.
@@ -82,7 +84,8 @@ const stubHint = "; the view service still answers view 0 after pings: " +
 // number always names the same view; the view service never goes back to an
 // older view and never skips a number; the primary of view i+1 was primary
 // or backup of view i; and consecutive views differ. Each invariant is
-// reported once per test, with the views seen so far.
+// reported once per test, with the views seen so far, as a breach of the
+// rule it follows from.
 type viewLog struct {
 	t        *testing.T
 	mu       sync.Mutex
@@ -92,6 +95,24 @@ type viewLog struct {
 	reported map[string]bool
 }
 
+// An invariant is one property that every view a test sees must have, and
+// the rule of the specification it follows from.
+type invariant struct {
+	name string
+	rule rule
+}
+
+var (
+	invViewZero    = invariant{"view 0 is empty", ruleStartup}
+	invHasPrimary  = invariant{"every view has a primary", ruleSuccessor}
+	invTwoServers  = invariant{"primary and backup differ", ruleBackup}
+	invOneView     = invariant{"a view number names one view", ruleNoSpurious}
+	invNeverBack   = invariant{"views never go back", ruleNoSpurious}
+	invRiseByOne   = invariant{"view numbers rise by one", ruleAck}
+	invSuccessor   = invariant{"successor rule", ruleSuccessor}
+	invViewsDiffer = invariant{"consecutive views differ", ruleNoSpurious}
+)
+
 func newViewLog(t *testing.T) *viewLog {
 	return &viewLog{t: t, byNum: map[uint]View{}, reported: map[string]bool{}}
 }
@@ -100,37 +121,37 @@ func newViewLog(t *testing.T) *viewLog {
 func (l *viewLog) observe(v View, how string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fail := func(kind, format string, args ...any) {
-		if l.reported[kind] {
+	fail := func(inv invariant, format string, args ...any) {
+		if l.reported[inv.name] {
 			return
 		}
-		l.reported[kind] = true
-		l.t.Errorf("%s", ruleInvariant.explain("%s: %s, seen as the reply to %s; views seen before: %s",
-			kind, fmt.Sprintf(format, args...), how, l.history()))
+		l.reported[inv.name] = true
+		l.t.Errorf("%s", inv.rule.explain("invariant %q: %s, seen as the reply to %s; views seen before: %s",
+			inv.name, fmt.Sprintf(format, args...), how, l.history()))
 	}
 	n := v.Viewnum
 	switch {
 	case n == 0 && v != (View{}):
-		fail("view 0 is empty", "got %s; before the first ping the view is view 0, with no primary and no backup", show(v))
+		fail(invViewZero, "got %s; before the first ping the view is view 0, with no primary and no backup", show(v))
 	case n > 0 && v.Primary == "":
-		fail("every view has a primary", "got %s; from view 1 on every view has a primary", show(v))
+		fail(invHasPrimary, "got %s; from view 1 on every view has a primary", show(v))
 	case v.Primary != "" && v.Primary == v.Backup:
-		fail("primary and backup differ", "got %s; one server cannot be both", show(v))
+		fail(invTwoServers, "got %s; one server cannot be both", show(v))
 	}
 	if old, ok := l.byNum[n]; ok {
 		if old != v {
-			fail("a view number names one view", "got %s, but earlier %s", show(v), show(old))
+			fail(invOneView, "got %s, but earlier %s", show(v), show(old))
 		}
 		if n < l.latest.Viewnum {
-			fail("views never go back", "got %s after %s", show(v), show(l.latest))
+			fail(invNeverBack, "got %s after %s", show(v), show(l.latest))
 		}
 		return
 	}
 	switch {
 	case n < l.latest.Viewnum:
-		fail("views never go back", "got %s after %s", show(v), show(l.latest))
+		fail(invNeverBack, "got %s after %s", show(v), show(l.latest))
 	case n > l.latest.Viewnum+1:
-		fail("view numbers rise by one", "got %s right after %s: a number was skipped, "+
+		fail(invRiseByOne, "got %s right after %s: a number was skipped, "+
 			"or a view came and went before anyone saw it, which the ack rule forbids", show(v), show(l.latest))
 	}
 	if prev, ok := l.byNum[n-1]; ok && n >= 2 {
@@ -147,14 +168,14 @@ func (l *viewLog) observe(v View, how string) {
 }
 
 // checkSuccession checks that next may follow prev.
-func (l *viewLog) checkSuccession(prev, next View, fail func(kind, format string, args ...any)) {
+func (l *viewLog) checkSuccession(prev, next View, fail func(inv invariant, format string, args ...any)) {
 	if next.Primary != prev.Primary && next.Primary != prev.Backup {
-		fail("successor rule", "%s follows %s, but its primary was neither primary nor backup of the view before "+
-			"(%s)", show(next), show(prev), ruleSuccessor.doc)
+		fail(invSuccessor, "%s follows %s, but its primary was neither primary nor backup of the view before",
+			show(next), show(prev))
 	}
 	if next.Primary == prev.Primary && next.Backup == prev.Backup {
-		fail("consecutive views differ", "%s follows %s with the same primary and backup: "+
-			"a new view needs a reason (%s)", show(next), show(prev), ruleNoSpurious.doc)
+		fail(invViewsDiffer, "%s follows %s with the same primary and backup: a new view needs a reason",
+			show(next), show(prev))
 	}
 }
 

@@ -4,7 +4,7 @@
 //	go test ./internal/doccheck
 //
 // It also runs under go test -race ./..., and needs no network. It checks
-// seven things.
+// ten things.
 //
 // Links. Every relative link in README.md and in docs/**/*.md, inline
 // ([text](path)) or as a reference definition ([label]: path), names a file
@@ -55,6 +55,24 @@
 // and one per folder of student files (its first cell is the folder as
 // code, `pbservice/`), each listing import paths as code. They are exactly
 // the rubric's (rubric.StandardImports, rubric.LabImports).
+//
+// The Specification boxes. Each Part's page (docs/part-a-viewservice.md,
+// docs/part-b-pbservice.md) opens with its rules numbered A1, A2, ... (B1,
+// ...), each with an anchor <a id="a1"></a>, numbered with no gap. Every
+// rule{...} value in the tests of the Part's package (viewservice,
+// pbservice) gives, as its first element or id field, a string literal
+// naming a rule of that box, and every rule of the box is cited by at
+// least one of them: a failure message always names a rule the page states,
+// and the page states no rule that no test checks.
+//
+// The Part pages in Chinese. docs/zh/part-*.md carry every anchor of their
+// English page (an <a id> beside each heading and rule), so that the links
+// of the tests and the rubric work in either edition.
+//
+// The tables of tests. Each Part's page, in each language, has a table with
+// a row per section that makes tests pass, | [step](#anchor) | `TestA` (1),
+// `TestB` (2) |, listing exactly the rubric's tests of the part, in the
+// rubric's order, each under the section its Doc names, with its points.
 //
 // Mermaid sequence diagrams. In a sequenceDiagram, message and note text
 // ends at ';' or '#': what follows is parsed as a statement of its own, and

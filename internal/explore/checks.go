@@ -18,13 +18,13 @@ import (
 const partBGuide = "docs/part-b-pbservice.md"
 
 var (
-	ruleSafety = viewRule{"safety", partBGuide + "#step-2-handlers-over-a-map"}
-	ruleViews  = viewRule{"view service", partAGuide + "#the-invariants"}
-	ruleAcked  = viewRule{"ack after the transfer", partBGuide + "#step-4-state-transfer"}
-	ruleOnce   = viewRule{"exactly-once", partBGuide + "#step-5-duplicate-detection-and-retries"}
-	ruleLinear = viewRule{"linearizability", partBGuide + "#linearizability"}
+	ruleSafety = viewRule{"safety", partBGuide + "#b3"}
+	ruleViews  = viewRule{"view service", partAGuide + "#specification"}
+	ruleAcked  = viewRule{"ack after the transfer", partBGuide + "#b9"}
+	ruleOnce   = viewRule{"exactly-once", partBGuide + "#b12"}
+	ruleLinear = viewRule{"linearizability", partBGuide + "#b16"}
 	ruleLive   = viewRule{"liveness", "docs/explore.md#liveness"}
-	ruleKill   = viewRule{"kill", partBGuide + "#kill-and-goroutines"}
+	ruleKill   = viewRule{"kill", partBGuide + "#b15"}
 )
 
 // A checked run is a record with its verdict and what the checkers

@@ -68,8 +68,8 @@ type CoreStep struct {
 
 // The rules the core check reports.
 var (
-	ruleCoreLinear = viewRule{"linearizability (core)", partBGuide + "#linearizability"}
-	ruleCoreAck    = viewRule{"ack after the transfer (core)", partBGuide + "#step-4-state-transfer"}
+	ruleCoreLinear = viewRule{"linearizability (core)", partBGuide + "#b16"}
+	ruleCoreAck    = viewRule{"ack after the transfer (core)", partBGuide + "#b9"}
 )
 
 // The bounds of a core search.

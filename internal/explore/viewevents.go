@@ -51,18 +51,18 @@ type viewRule struct {
 }
 
 var (
-	ruleFirstPrimary = viewRule{"first primary", partAGuide + "#step-1-the-first-primary"}
-	ruleReply        = viewRule{"ping reply", partAGuide + "#step-1-the-first-primary"}
-	ruleGet          = viewRule{"Get changes nothing", partAGuide + "#step-1-the-first-primary"}
-	ruleNoSpurious   = viewRule{"no view change without a reason", partAGuide + "#step-2-the-backup"}
-	ruleDead         = viewRule{"failure detection", partAGuide + "#step-3-failure-detection"}
-	ruleSuccessor    = viewRule{"successor rule", partAGuide + "#step-3-failure-detection"}
-	ruleDeadIdle     = viewRule{"dead idle server", partAGuide + "#step-3-failure-detection"}
-	ruleAck          = viewRule{"ack rule", partAGuide + "#step-4-the-ack-rule"}
-	ruleRestart      = viewRule{"restart rule", partAGuide + "#step-5-restarts"}
-	ruleIdle         = viewRule{"idle servers", partAGuide + "#step-6-idle-servers"}
-	ruleInvariant    = viewRule{"invariant", partAGuide + "#the-invariants"}
-	ruleLeave        = viewRule{"leaves its role", partAGuide + "#step-3-failure-detection"}
+	ruleFirstPrimary = viewRule{"first primary", partAGuide + "#a3"}
+	ruleReply        = viewRule{"ping reply", partAGuide + "#a4"}
+	ruleGet          = viewRule{"Get changes nothing", partAGuide + "#a4"}
+	ruleNoSpurious   = viewRule{"no view change without a reason", partAGuide + "#a6"}
+	ruleDead         = viewRule{"failure detection", partAGuide + "#a7"}
+	ruleSuccessor    = viewRule{"successor rule", partAGuide + "#a8"}
+	ruleDeadIdle     = viewRule{"dead idle server", partAGuide + "#a13"}
+	ruleAck          = viewRule{"ack rule", partAGuide + "#a9"}
+	ruleRestart      = viewRule{"restart rule", partAGuide + "#a10"}
+	ruleIdle         = viewRule{"idle servers", partAGuide + "#a11"}
+	ruleInvariant    = viewRule{"invariant", partAGuide + "#a6"}
+	ruleLeave        = viewRule{"leaves its role", partAGuide + "#a8"}
 )
 
 // A ViewEvent is one step of a Part A sequence: a ping, or ticks.

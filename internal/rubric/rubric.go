@@ -23,7 +23,7 @@ type Test struct {
 	Package string // the package directory, such as "viewservice"
 	Name    string // the test function, such as "TestFirstPrimary"
 	Points  int
-	// Doc is where in docs/ the rule the test checks is explained, such as
+	// Doc is the section of docs/ that makes the test pass, such as
 	// "docs/part-a-viewservice.md#step-1-the-first-primary".
 	Doc string
 	// Hidden, if set, keeps the test out of the student handout, and says
