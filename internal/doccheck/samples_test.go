@@ -403,8 +403,8 @@ var sampleNormalisers = []struct {
 	{regexp.MustCompile(`\b\d\d:\d\d:\d\d(?:\.\d+)?\b`), "<time>"},                    // clock times
 	{regexp.MustCompile(`\(cached\)`), "<duration>"},                                  // go test's cached result
 	{regexp.MustCompile(`\b(?:\d+(?:\.\d+)?(?:ns|µs|us|ms|h|m|s))+\b`), "<duration>"}, // durations
-	{regexp.MustCompile(`\.go:\d+`), ".go:<line>"},                                    // line numbers
-	{regexp.MustCompile(`\bgoroutine \d+`), "goroutine <n>"},                          // goroutine ids
+	{regexp.MustCompile(`\.(go|s):\d+`), ".$1:<line>"},                                // line numbers
+	{regexp.MustCompile(`\b([Gg])oroutine \d+`), "${1}oroutine <n>"},                  // goroutine ids
 	{regexp.MustCompile(`\(\d+ B\)`), "(<n> B)"},                                      // message sizes, which hold random ids
 	{regexp.MustCompile(`\b\d{5,}\b`), "<n>"},                                         // seeds, client ids, ports
 	{regexp.MustCompile(`[ \t]+`), " "},                                               // spacing
@@ -498,6 +498,8 @@ func TestNormalise(t *testing.T) {
 		"ok  \tpblab/viewservice\t(cached)":                                  "ok pblab/viewservice <duration>",
 		"no progress after 2m0s of virtual time, 100ms pings":                "no progress after <duration> of virtual time, <duration> pings",
 		"Read at 0x00c00007a060 by goroutine 28:":                            "Read at 0x<hex> by goroutine <n>:",
+		"Goroutine 29 (running) created at:":                                 "Goroutine <n> (running) created at:",
+		"      /usr/local/go/src/runtime/asm_amd64.s:836 +0x39":              "asm_amd64.s:<line> +0x<hex>",
 		"2025/01/02 15:04:05 labrpc: the args are 50.0 MB encoded":           "<date> <time> labrpc: the args are 50.0 MB encoded",
 		"#41 PutAppend ck1 -> p1 {Seq:3} (31 B)":                             "#41 PutAppend ck1 -> p1 {Seq:3} (<n> B)",
 		"A     TestViewStateFirstPrimary    1/1     0.1s  1/1     passed":    "A TestViewStateFirstPrimary 1/1 <duration> 1/1 passed",
