@@ -15,6 +15,7 @@ package diagram
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"slices"
 
@@ -81,12 +82,17 @@ type Info struct {
 // messages, into the file at path. It keeps the calls of at most
 // maxEvents events, the latest.
 func WriteFile(path string, info Info, j labrpc.Journal, d Description, maxEvents int) error {
+	return writeFile(path, func(w io.Writer) error { return render(w, build(info, j, d, maxEvents)) })
+}
+
+// writeFile creates the file at path and writes it with write, buffered.
+func writeFile(path string, write func(w io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
-	err = render(w, build(info, j, d, maxEvents))
+	err = write(w)
 	if ferr := w.Flush(); err == nil {
 		err = ferr
 	}

@@ -369,4 +369,12 @@ func TestDiagramOfAFullJournalIsCheap(t *testing.T) {
 	require.NoError(t, err)
 	t.Logf("a full journal (%d events): written in %v, %d KB", len(j.Events), elapsed, fi.Size()>>10)
 	assert.Less(t, fi.Size(), int64(8<<20), "the diagram of a full journal stays under 8 MB")
+
+	start = time.Now()
+	require.NoError(t, WriteText(TextPath(path), Info{Test: "TestBig"}, j, fakeDescription, DefaultMaxEvents))
+	elapsed = time.Since(start)
+	fi, err = os.Stat(TextPath(path))
+	require.NoError(t, err)
+	t.Logf("its text form: written in %v, %d KB", elapsed, fi.Size()>>10)
+	assert.Less(t, fi.Size(), int64(8<<20), "the text form of a full journal stays under 8 MB")
 }

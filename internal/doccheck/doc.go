@@ -4,7 +4,7 @@
 //	go test ./internal/doccheck
 //
 // It also runs under go test -race ./..., and needs no network. It checks
-// ten things.
+// twelve things.
 //
 // Links. Every relative link in README.md and in docs/**/*.md, inline
 // ([text](path)) or as a reference definition ([label]: path), names a file
@@ -78,6 +78,59 @@
 // ends at ';' or '#': what follows is parsed as a statement of its own, and
 // GitHub shows a syntax error instead of the figure. No line of a sequence
 // diagram may hold either character.
+//
+// Samples. A block of output on a page is a sample when the line right
+// before its opening fence names the command that prints it, in one of
+// three forms:
+//
+//	<!-- sample: COMMAND -->                  run from the repository root
+//	<!-- sample: handout: COMMAND -->         run in the student handout of this tree
+//	<!-- sample: mutant NAME: COMMAND -->     run from the root with the bug NAME applied
+//
+// COMMAND is run by sh, with none of the lab's environment variables but
+// those it sets itself, and PBLAB_ARTIFACTS set to a fresh folder (a
+// command may read the artifacts it wrote there). The handout is written
+// with internal/handout (without its checks) into a folder of the user's
+// cache named after its contents, so that a second run finds it, and the go
+// command's build cache with it. A mutant NAME is grading/mutants/NAME.mutant
+// (the grader's known bugs) or internal/doccheck/testdata/NAME.mutant (bugs
+// only the docs show), applied through GOFLAGS=-overlay, so the tree is
+// never touched. Each distinct command runs once, however many pages show
+// it; what it prints to standard output and standard error together, and
+// not its exit status, is compared with the block. Every block of output
+// (info string "text", or none) on a student page, in either language,
+// must be a sample.
+//
+// Before they are compared, the block and the output are normalised line by
+// line: the folders of an absolute path are dropped (its file name stays);
+// hexadecimal numbers become 0x<hex>; dates and clock times become <date>
+// and <time>; durations (1.5s, 100ms, 2m0s) and go test's "(cached)" become
+// <duration>; the line number after ".go:" or ".s:" becomes <line>; the
+// number of a goroutine becomes <n>; a message size "(31 B)" becomes
+// "(<n> B)"; any other number of five digits or more (seeds, client ids)
+// becomes <n>; runs of spaces and tabs become one space; blank lines are
+// dropped. Then the block must occur in the output: its lines on
+// consecutive lines of the output, starting anywhere, except that a line
+// "..." stands for any number of lines left out, and "..." within a line for
+// any text. The samples take a minute or two with a warm build cache; -short
+// skips them, and so does a tree without solution regions (a handout, or a
+// student's tree), where the commands would not print the reference's
+// output.
+//
+// Translations. Each heading of a page of docs/zh/ is preceded, on the line
+// before, by the marker of the English section it translates:
+//
+//	<a id="the-ack-rule"></a><!-- en: 1a2b3c4d -->
+//
+// The id is the English section's anchor, which also makes the English
+// anchor work on the Chinese page; the hash is the first 8 hex digits of the
+// SHA-256 of the English section's text (its heading and the lines under it,
+// up to the next heading of any level, every run of white space made one
+// space) when it was translated. The check fails for a heading without a
+// marker, a marker that names no English section or one translated twice,
+// an English section with no translation, and an English section whose text
+// no longer has the marker's hash: the translation is behind, and the
+// message gives the marker to set once it is brought up to date.
 //
 // The test does not use labtest.Run: it runs no servers and no network, and
 // it waits on go build, which virtual time must not watch.

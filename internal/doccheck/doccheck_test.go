@@ -40,9 +40,10 @@ type link struct {
 }
 
 type codeBlock struct {
-	line int    // the line of the opening fence
-	info string // the info string: "go compile", "mermaid", ...
-	text string
+	line   int    // the line of the opening fence
+	info   string // the info string: "go compile", "mermaid", ...
+	text   string
+	before string // the line before the opening fence, trimmed: a sample's marker
 }
 
 // moduleRoot returns the root of the module the test runs in.
@@ -96,6 +97,37 @@ var (
 	docAnchorRE = regexp.MustCompile(`docs/[A-Za-z0-9_./-]+\.md(?:#[A-Za-z0-9_-]+)?`)
 )
 
+// A fences follows a page line by line, and knows which lines are fenced
+// code.
+type fences struct {
+	open string // the open fence, "" outside code
+}
+
+// Line kinds, as fences.step tells them.
+const (
+	textLine  = iota // a line outside code
+	openLine         // the opening fence of a block; info is its info string
+	codeLine         // a line inside a block
+	closeLine        // the closing fence of a block
+)
+
+// step reads the next line and says what it is.
+func (f *fences) step(line string) (kind int, info string) {
+	m := fenceRE.FindStringSubmatch(line)
+	if f.open != "" {
+		if m != nil && m[1][0] == f.open[0] && len(m[1]) >= len(f.open) && strings.TrimSpace(m[2]) == "" {
+			f.open = ""
+			return closeLine, ""
+		}
+		return codeLine, ""
+	}
+	if m != nil && !(m[1][0] == '`' && strings.Contains(m[2], "`")) {
+		f.open = m[1]
+		return openLine, strings.TrimSpace(m[2])
+	}
+	return textLine, ""
+}
+
 // readPage reads the page rel (a slash path from root) and finds its links,
 // headings and code blocks.
 func readPage(t *testing.T, root, rel string) *page {
@@ -105,25 +137,25 @@ func readPage(t *testing.T, root, rel string) *page {
 	p := &page{rel: rel, anchors: map[string]bool{}}
 	seen := map[string]int{}
 
-	var fence string // the open fence, "" outside code
+	var f fences
 	var block *codeBlock
+	prev := "" // the line before this one, outside code
 	for i, line := range strings.Split(string(data), "\n") {
 		n := i + 1
-		if fence != "" {
-			if m := fenceRE.FindStringSubmatch(line); m != nil && m[1][0] == fence[0] &&
-				len(m[1]) >= len(fence) && strings.TrimSpace(m[2]) == "" {
-				p.blocks = append(p.blocks, *block)
-				fence, block = "", nil
-				continue
-			}
+		kind, info := f.step(line)
+		switch kind {
+		case openLine:
+			block = &codeBlock{line: n, info: info, before: prev}
+			continue
+		case codeLine:
 			block.text += line + "\n"
 			continue
-		}
-		if m := fenceRE.FindStringSubmatch(line); m != nil && !(m[1][0] == '`' && strings.Contains(m[2], "`")) {
-			fence = m[1]
-			block = &codeBlock{line: n, info: strings.TrimSpace(m[2])}
+		case closeLine:
+			p.blocks = append(p.blocks, *block)
+			block = nil
 			continue
 		}
+		prev = strings.TrimSpace(line)
 		for _, m := range htmlIDRE.FindAllStringSubmatch(line, -1) {
 			p.anchors[m[1]] = true
 		}
@@ -147,12 +179,9 @@ func readPage(t *testing.T, root, rel string) *page {
 			p.addLink(n, m[1])
 		}
 	}
-	assert.Empty(t, fence, "%s: a code fence opened at line %d is never closed", rel, func() int {
-		if block != nil {
-			return block.line
-		}
-		return 0
-	}())
+	if block != nil {
+		assert.Fail(t, fmt.Sprintf("%s: a code fence opened at line %d is never closed", rel, block.line), rule)
+	}
 	return p
 }
 

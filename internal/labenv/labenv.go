@@ -8,10 +8,12 @@ package labenv
 import (
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // The environment variables of a test run.
@@ -59,12 +61,47 @@ func StallTimeout() time.Duration {
 }
 
 // ArtifactDir returns the folder artifacts are written to: $PBLAB_ARTIFACTS
-// if set, $TMPDIR/pblab otherwise.
+// if set, otherwise a folder of the user's own in the system's temporary
+// folder, pblab-<user> ($TMPDIR/pblab-alice; /tmp/pblab-alice on Linux),
+// so that the users of a shared machine neither mix their files nor find
+// the folder owned by someone else.
 func ArtifactDir() string {
 	if dir := os.Getenv(ArtifactDirEnv); dir != "" {
 		return dir
 	}
-	return filepath.Join(os.TempDir(), "pblab")
+	return filepath.Join(os.TempDir(), "pblab-"+userTag())
+}
+
+// userTag names the user running the program in a form fit for a file
+// name (see fileSafe): the login name, or the numeric user id if the name
+// is unknown.
+func userTag() string {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = os.Getenv("USER")
+	}
+	if tag := fileSafe(name); tag != "" {
+		return tag
+	}
+	return strconv.Itoa(max(os.Getuid(), 0))
+}
+
+// fileSafe returns name with every character other than an ASCII letter or
+// digit, '-', '_' and '.' turned into '_' ("DOMAIN\\ana" becomes
+// "DOMAIN_ana"), or "" if nothing of it could name a folder.
+func fileSafe(name string) string {
+	if strings.Trim(name, ".") == "" {
+		return ""
+	}
+	return strings.Map(func(r rune) rune {
+		if r <= unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.') {
+			return r
+		}
+		return '_'
+	}, name)
 }
 
 // ModulePath is the module path of the lab, as its go.mod declares it.

@@ -7,6 +7,7 @@ package labenv
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +59,29 @@ func TestEnvironmentSwitches(t *testing.T) {
 
 	t.Setenv(ArtifactDirEnv, "/somewhere")
 	assert.Equal(t, "/somewhere", ArtifactDir())
+}
+
+func TestArtifactDirIsTheUsersOwn(t *testing.T) {
+	t.Setenv(ArtifactDirEnv, "")
+	dir := ArtifactDir()
+	assert.Equal(t, os.TempDir(), filepath.Dir(dir), "by default, artifacts go to a folder in the system's temporary folder")
+	base := filepath.Base(dir)
+	require.True(t, strings.HasPrefix(base, "pblab-"), "the folder is pblab-<user>, one per user of the machine: got %s", base)
+	assert.Equal(t, base, fileSafe(base), "the user's part of the folder's name holds only characters safe in a file name")
+	assert.Equal(t, dir, ArtifactDir(), "the same user gets the same folder every time")
+}
+
+func TestFileSafe(t *testing.T) {
+	for name, want := range map[string]string{
+		"ana":          "ana",
+		"ana.b-c_d":    "ana.b-c_d",
+		`CORP\ana`:     "CORP_ana",
+		"ana/../../x":  "ana_.._.._x",
+		"名字":           "__",
+		"":             "",
+		"..":           "",
+		"Ana Lovelace": "Ana_Lovelace",
+	} {
+		assert.Equal(t, want, fileSafe(name), "fileSafe(%q): a user's name becomes part of a folder's name", name)
+	}
 }

@@ -23,7 +23,7 @@ import (
 // ArtifactPath returns where the test t should write an artifact of the
 // given kind ("diagram", "linearizability") and file extension ("html"):
 // <folder>/<Test>-<seed>-<kind>.<ext>, in the folder labenv.ArtifactDir
-// names (PBLAB_ARTIFACTS, or $TMPDIR/pblab), where <seed> is the seed of the
+// names (PBLAB_ARTIFACTS, or $TMPDIR/pblab-<user>), where <seed> is the seed of the
 // test's first network (left out if it has none). It creates the folder; if
 // that fails it logs why, and writing the file will fail too. Use it from
 // the test's goroutine, inside labtest.Run.
@@ -124,9 +124,10 @@ func (r *run) writeDiagrams(networks []network, failed bool) {
 		path, err := writeDiagram(r.t.Name(), n, diagramKind(i), failed, r.realtime)
 		if err != nil {
 			r.t.Logf("labtest: could not write the message diagram: %v", err)
-			continue
 		}
-		fmt.Fprintf(r.t.Output(), "%s: %s\n", diagramKind(i), path)
+		if path != "" {
+			fmt.Fprintf(r.t.Output(), "%s: %s\n", diagramKind(i), path)
+		}
 	}
 }
 
@@ -140,8 +141,9 @@ func diagramKind(i int) string {
 }
 
 // writeDiagram writes the message diagram of n, one of the networks of the
-// test called test, as the artifact of the given kind, and returns its
-// path.
+// test called test, as the artifact of the given kind, and its text form
+// beside it (diagram.TextPath). It returns the diagram's path if the
+// diagram was written, even if its text form was not.
 func writeDiagram(test string, n network, kind string, failed, realtime bool) (string, error) {
 	seed := n.Seed()
 	dir := labenv.ArtifactDir()
@@ -150,5 +152,12 @@ func writeDiagram(test string, n network, kind string, failed, realtime bool) (s
 	}
 	path := filepath.Join(dir, artifactName(test, &seed, kind, "html"))
 	info := diagram.Info{Test: test, Seed: seed, Replay: replayCommand(test, seed), Failed: failed, Realtime: realtime}
-	return path, diagram.WriteFile(path, info, n.Journal(), n.description, diagramMaxEvents())
+	j := n.Journal()
+	if err := diagram.WriteFile(path, info, j, n.description, diagramMaxEvents()); err != nil {
+		return "", err
+	}
+	if err := diagram.WriteText(diagram.TextPath(path), info, j, n.description, diagramMaxEvents()); err != nil {
+		return path, fmt.Errorf("its text form: %w", err)
+	}
+	return path, nil
 }

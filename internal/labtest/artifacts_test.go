@@ -105,6 +105,11 @@ func TestDiagramFailingTestPrintsSeedAndDiagram(t *testing.T) {
 		assert.Contains(t, string(page), `{"name":"vs","role":"viewservice"}`, "%s: Describe names the view service's lane", mode)
 		assert.Regexp(t, `"views":\[\{"p":\[\d+,\d+\],"v":1,"pr":"s1","b":"","n":1\}\]`, string(page),
 			"%s: the diagram shows the view the described reply carried", mode)
+
+		text, err := os.ReadFile(diagram.TextPath(path))
+		require.NoError(t, err, "%s: the diagram's text form is written beside it", mode)
+		assert.Contains(t, string(text), "TestDiagramHelperFailingTest (seed 12345): FAILED", "%s: the text form names the test", mode)
+		assert.Contains(t, string(text), "view 1: primary s1, backup none", "%s: the text form shows the view the described reply carried", mode)
 	}
 }
 
