@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"pblab/internal/explore"
 	"pblab/internal/explore/driver"
+	"pblab/internal/explore/plan"
 	"pblab/internal/grader"
 	"pblab/internal/labenv"
 	"pblab/internal/mutants"
@@ -268,7 +268,7 @@ func parseExploreFlags(args []string, stderr io.Writer) (*driver.Options, error)
 	fs.DurationVar(&o.Shrink, "shrink", 0, "time limit of shrinking (default 2m)")
 	fs.Func("faults", "draw Part B's faults from these kinds only, a comma-separated `LIST` of: crash, partition, cut-vs, cut, lossy, reorder, delay, late", func(list string) error {
 		o.Faults = append(o.Faults, strings.Split(list, ",")...)
-		return explore.CheckFaultKinds(o.Faults)
+		return plan.CheckFaultKinds(o.Faults)
 	})
 	core := fs.Bool("core", true, "check Part B's core (pbState) exhaustively before the random scenarios (-core=false skips it)")
 	fs.StringVar(&o.Mutant, "mutant", "", "explore the reference with the mutant `NAME` of grading/mutants applied (instructors)")

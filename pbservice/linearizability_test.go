@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"pblab/internal/explore"
+	"pblab/internal/explore/plan"
 	"pblab/internal/labtest"
 )
 
@@ -106,13 +107,13 @@ func TestLinearizability(t *testing.T) {
 					var op func() string
 					switch r := rng.IntN(10); {
 					case r < 4:
-						in.Op, in.Value = explore.OpGet, ""
+						in.Op, in.Value = plan.OpGet, ""
 						op = func() string { return ck.Get(key) }
 					case r < 6:
-						in.Op = explore.OpPut
+						in.Op = plan.OpPut
 						op = func() string { ck.Put(key, in.Value); return "" }
 					default:
-						in.Op = explore.OpAppend
+						in.Op = plan.OpAppend
 						op = func() string { ck.Append(key, in.Value); return "" }
 					}
 					if !assert.True(t, rec.do(i, in, op), ruleRetry.explain(

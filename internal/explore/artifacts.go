@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"pblab/internal/explore/plan"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -14,7 +15,7 @@ import (
 // scenarioDiagram tells the message diagram which node is the view
 // service; the run's describer already turned each view into a
 // diagram.View.
-var scenarioDiagram = diagram.Description{ViewServices: []string{vsName}}
+var scenarioDiagram = diagram.Description{ViewServices: []string{plan.VSName}}
 
 // writeDiagram draws the message diagram of c's run into the file at path.
 func writeDiagram(path string, c *checked, replay string) error {

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"pblab/internal/explore/plan"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -34,7 +35,7 @@ func BenchmarkScenarios(b *testing.B, sys System) {
 					if seed > int64(b.N) {
 						return
 					}
-					rec, leftover := runBubble(t, sys, Generate(seed, 0, nil), nil)
+					rec, leftover := runBubble(t, sys, plan.Generate(seed, 0, nil), nil)
 					virtual.Add(int64(rec.ended.Sub(rec.start)))
 					if c := check(rec); c.verdict.Broken() || leftover != "" {
 						mu.Lock()

@@ -3,6 +3,7 @@ package explore
 import (
 	"fmt"
 	"maps"
+	"pblab/internal/explore/plan"
 	"regexp"
 	"slices"
 	"strings"
@@ -31,7 +32,7 @@ var (
 // worked out on the way.
 type checked struct {
 	rec     *record
-	verdict Verdict
+	verdict plan.Verdict
 	details []string
 	history []porcupine.Operation
 	linear  porcupine.CheckResult       // porcupine's verdict on the history
@@ -51,7 +52,7 @@ func check(rec *record) *checked {
 	}
 	for _, f := range checkers {
 		if v, details := f(rec); v != nil {
-			c.verdict = Verdict{Kind: v.rule.kind, What: v.what, Doc: v.rule.doc}
+			c.verdict = plan.Verdict{Kind: v.rule.kind, What: v.what, Doc: v.rule.doc}
 			c.details = details
 			return c
 		}
@@ -222,7 +223,7 @@ var tokenPattern = regexp.MustCompile(`\[[^\]]*\]`)
 // that returned is in it once, every Append that did not return at most
 // once, nothing else, and each client's in the order it issued them.
 func checkExactlyOnce(rec *record) (*viewViolation, []string) {
-	for _, key := range appendKeys {
+	for _, key := range plan.AppendKeys {
 		read := rec.reads[key]
 		if read == nil || !read.done {
 			continue // the service was stuck: liveness says so
@@ -236,12 +237,12 @@ func checkExactlyOnce(rec *record) (*viewViolation, []string) {
 		issued := map[string]bool{}
 		last := map[int]int{} // client -> position of its latest append found
 		for _, op := range rec.ops {
-			if op.op.Kind != OpAppend || op.op.Key != key {
+			if op.op.Kind != plan.OpAppend || op.op.Key != key {
 				continue
 			}
 			tok := op.op.Value
 			issued[tok] = true
-			who := clientName(op.client)
+			who := plan.ClientName(op.client)
 			switch n := seen[tok]; {
 			case n > 1:
 				return violated(ruleOnce, "%s's Append of %s to %s took effect %d times", who, tok, key, n), []string{"final value: " + read.out}
@@ -283,7 +284,7 @@ func history(rec *record) []porcupine.Operation {
 	}
 	var h []porcupine.Operation
 	for _, op := range rec.ops {
-		if !op.done && op.op.Kind == OpGet {
+		if !op.done && op.op.Kind == plan.OpGet {
 			continue
 		}
 		ret := op.ret
@@ -318,7 +319,7 @@ func checkLiveness(rec *record) (*viewViolation, []string) {
 	var worstLate time.Duration
 	for i := range rec.ops {
 		op := &rec.ops[i]
-		deadline := max(op.callAt, calm) + LivenessBound
+		deadline := max(op.callAt, calm) + plan.LivenessBound
 		late := op.retAt - deadline
 		if !op.done {
 			late = time.Duration(1<<62 - 1)
@@ -333,16 +334,16 @@ func checkLiveness(rec *record) (*viewViolation, []string) {
 	if !live {
 		return nil, nil
 	}
-	who := clientName(worst.client)
+	who := plan.ClientName(worst.client)
 	if worst.client < 0 {
 		who = readerName
 	}
 	since := max(worst.callAt, calm)
 	what := fmt.Sprintf("%s's %s, called at %s, had not returned %v after the faults stopped (at %s), with %s",
-		who, worst.op, at(worst.callAt), LivenessBound, at(calm), why)
+		who, worst.op, at(worst.callAt), plan.LivenessBound, at(calm), why)
 	if worst.done {
 		what = fmt.Sprintf("%s's %s, called at %s, took %s to return once the faults had stopped (at %s), more than %v, with %s",
-			who, worst.op, at(worst.callAt), at(worst.retAt-since), at(calm), LivenessBound, why)
+			who, worst.op, at(worst.callAt), at(worst.retAt-since), at(calm), plan.LivenessBound, why)
 	}
 	var details []string
 	if wait := mutualWait(rec); wait != "" {
@@ -364,7 +365,7 @@ type longCall struct {
 func mutualWait(rec *record) string {
 	servers := map[string]bool{}
 	for i := range rec.sc.Servers {
-		servers[serverName(i)] = true
+		servers[plan.ServerName(i)] = true
 	}
 	open := map[uint64]*longCall{}
 	var long []*longCall
@@ -377,7 +378,7 @@ func mutualWait(rec *record) string {
 		case labrpc.EventReply, labrpc.EventDropRequest, labrpc.EventDropReply, labrpc.EventFail:
 			if c, ok := open[e.Call]; ok {
 				delete(open, e.Call)
-				if c.ended = e.Time; c.ended.Sub(c.sent) > LivenessBound {
+				if c.ended = e.Time; c.ended.Sub(c.sent) > plan.LivenessBound {
 					long = append(long, c)
 				}
 			}
@@ -385,7 +386,7 @@ func mutualWait(rec *record) string {
 	}
 	for _, c := range open {
 		c.ended = rec.end
-		if c.ended.Sub(c.sent) > LivenessBound {
+		if c.ended.Sub(c.sent) > plan.LivenessBound {
 			long = append(long, c)
 		}
 	}
@@ -395,7 +396,7 @@ func mutualWait(rec *record) string {
 				return fmt.Sprintf("%s and %s waited on each other: %s's %s to %s, sent at %s, and %s's %s to %s, sent at %s, "+
 					"were both in flight for more than %v (a handler that waits for a lock its server holds across a call to the other; "+
 					"only labrpc's HandlerTimeout of 10s ends such a wait)",
-					a.from, a.to, a.from, a.method, a.to, at(a.sent.Sub(rec.start)), b.from, b.method, b.to, at(b.sent.Sub(rec.start)), LivenessBound)
+					a.from, a.to, a.from, a.method, a.to, at(a.sent.Sub(rec.start)), b.from, b.method, b.to, at(b.sent.Sub(rec.start)), plan.LivenessBound)
 			}
 		}
 	}

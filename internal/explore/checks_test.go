@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"pblab/internal/explore/plan"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func (j *journal) call(sent, replied int, from, to, method string, args, reply a
 
 // ping records server's ping with viewnum, answered with v.
 func (j *journal) ping(ms int, server string, viewnum uint, v View) {
-	j.call(ms, ms, server, vsName, methodPing, PingFact{Me: server, Viewnum: viewnum}, diagram.View(v))
+	j.call(ms, ms, server, plan.VSName, methodPing, PingFact{Me: server, Viewnum: viewnum}, diagram.View(v))
 }
 
 func (j *journal) server(ms int, kind labrpc.EventKind, name string) {
@@ -49,7 +50,7 @@ func (j *journal) server(ms int, kind labrpc.EventKind, name string) {
 
 func (j *journal) record(servers, end int) *record {
 	return &record{
-		sc:      &Scenario{Servers: servers},
+		sc:      &plan.Scenario{Servers: servers},
 		start:   j.start,
 		end:     j.at(end),
 		journal: labrpc.Journal{Events: j.events},
@@ -105,7 +106,7 @@ func TestMutualWait(t *testing.T) {
 func TestCheckKill(t *testing.T) {
 	j := newJournal()
 	j.server(1000, labrpc.EventCrash, "s1")
-	j.call(1000+int(killGrace/time.Millisecond)-10, -1, "s1", vsName, methodPing, nil, nil)
+	j.call(1000+int(killGrace/time.Millisecond)-10, -1, "s1", plan.VSName, methodPing, nil, nil)
 	v, _ := checkKill(j.record(1, 5000))
 	assert.Nil(t, v, "a tick already under way may still ping once, soon after Kill")
 
@@ -117,7 +118,7 @@ func TestCheckKill(t *testing.T) {
 	j = newJournal()
 	j.server(1000, labrpc.EventCrash, "s1")
 	j.server(1050, labrpc.EventRestart, "s1")
-	j.call(3000, -1, "s1", vsName, methodPing, nil, nil)
+	j.call(3000, -1, "s1", plan.VSName, methodPing, nil, nil)
 	v, _ = checkKill(j.record(1, 5000))
 	assert.Nil(t, v, "a restarted server calls as a new server")
 }
@@ -171,13 +172,13 @@ func TestCheckSafety(t *testing.T) {
 }
 
 func TestCheckExactlyOnce(t *testing.T) {
-	rec := &record{sc: &Scenario{}, reads: map[string]*opRecord{}}
+	rec := &record{sc: &plan.Scenario{}, reads: map[string]*opRecord{}}
 	appendOp := func(client int, token string, done bool) opRecord {
-		return opRecord{client: client, op: Op{Kind: OpAppend, Key: "a0", Value: token}, done: done}
+		return opRecord{client: client, op: plan.Op{Kind: plan.OpAppend, Key: "a0", Value: token}, done: done}
 	}
 	rec.ops = []opRecord{appendOp(0, "[c1.0]", true), appendOp(0, "[c1.1]", true), appendOp(1, "[c2.0]", false)}
 	read := func(v string) {
-		rec.reads["a0"] = &opRecord{client: -1, op: Op{Kind: OpGet, Key: "a0"}, out: v, done: true}
+		rec.reads["a0"] = &opRecord{client: -1, op: plan.Op{Kind: plan.OpGet, Key: "a0"}, out: v, done: true}
 	}
 
 	read("[c1.0][c2.0][c1.1]")

@@ -1,8 +1,10 @@
 package explore
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"pblab/internal/explore/plan"
 	"slices"
 	"strings"
 	"time"
@@ -111,15 +113,24 @@ const (
 	coreEvLoseBack = "lose reply" // the reply to Client is lost; it will try again
 )
 
+// encodeCoreEvents writes events as a replay file holds them.
+func encodeCoreEvents(events []CoreEvent) json.RawMessage {
+	data, err := json.Marshal(events)
+	if err != nil {
+		panic(fmt.Sprintf("explore: core events do not encode: %v", err)) // plain structs always do
+	}
+	return data
+}
+
 func (e CoreEvent) String() string {
-	s := serverName(e.Server)
+	s := plan.ServerName(e.Server)
 	switch e.Kind {
 	case coreEvView:
 		return "the view service moves to " + e.View.String()
 	case coreEvPing:
 		return s + " pings and learns the view"
 	case coreEvSend:
-		return fmt.Sprintf("%s sends its operation to %s", clientName(e.Client), s)
+		return fmt.Sprintf("%s sends its operation to %s", plan.ClientName(e.Client), s)
 	case coreEvXfer:
 		return s + " sends its state to its backup"
 	case coreEvDeliver, coreEvTwice, coreEvLose:
@@ -131,7 +142,7 @@ func (e CoreEvent) String() string {
 	case coreEvRestart:
 		return s + " crashes and restarts"
 	case coreEvLoseBack:
-		return fmt.Sprintf("the reply to %s is lost", clientName(e.Client))
+		return fmt.Sprintf("the reply to %s is lost", plan.ClientName(e.Client))
 	}
 	return e.Kind
 }
@@ -195,7 +206,7 @@ type coreWorld struct {
 func newCoreWorld(newCore func(me string) Core) *coreWorld {
 	w := &coreWorld{newCore: newCore}
 	for i := range w.cores {
-		w.cores[i] = newCore(serverName(i))
+		w.cores[i] = newCore(plan.ServerName(i))
 	}
 	return w
 }
@@ -222,7 +233,7 @@ func (w *coreWorld) events() []CoreEvent {
 		// The primary of view 1, restarted, cannot tell itself from the
 		// first server of all (view 1 names it either way): a limit of the
 		// design, left out.
-		if w.restarts < coreMaxRestarts && !(w.view.Viewnum == 1 && w.view.Primary == serverName(s)) {
+		if w.restarts < coreMaxRestarts && !(w.view.Viewnum == 1 && w.view.Primary == plan.ServerName(s)) {
 			evs = append(evs, CoreEvent{Kind: coreEvRestart, Server: s})
 		}
 	}
@@ -257,9 +268,9 @@ func (w *coreWorld) nextViews() []View {
 			if b == p {
 				continue
 			}
-			v := View{Viewnum: n, Primary: serverName(p)}
+			v := View{Viewnum: n, Primary: plan.ServerName(p)}
 			if b >= 0 {
-				v.Backup = serverName(b)
+				v.Backup = plan.ServerName(b)
 			}
 			switch {
 			case n == 1 && v.Backup != "":
@@ -320,7 +331,7 @@ func (w *coreWorld) apply(e CoreEvent) *viewViolation {
 		w.post(coreMsg{kind: msgAnswer, from: e.Server, to: j.client, status: status, value: value})
 	case coreEvRestart:
 		w.restarts++
-		w.cores[e.Server] = w.newCore(serverName(e.Server))
+		w.cores[e.Server] = w.newCore(plan.ServerName(e.Server))
 		w.incarn[e.Server]++
 		if j := w.jobs[e.Server]; j != nil && !j.transfer {
 			w.clients[j.client].waiting = false // its call fails
@@ -347,7 +358,7 @@ func (w *coreWorld) post(m coreMsg) {
 // ping has server s ping: the view service notes its ack, and s learns the
 // view service's view.
 func (w *coreWorld) ping(s int) *viewViolation {
-	name := serverName(s)
+	name := plan.ServerName(s)
 	n := w.cores[s].PingViewnum()
 	if n == w.view.Viewnum && name == w.view.Primary {
 		if w.view.Backup != "" && w.sentXfer[s] != n {
@@ -474,12 +485,12 @@ func (w *coreWorld) answer(c int, value, status string) *viewViolation {
 		switch {
 		case !strings.HasPrefix(all, value):
 			return violated(ruleCoreLinear, "%s's Get(%q) returned %q, which no order of the Appends (%q) gives: one took effect twice, or out of order",
-				clientName(c), op.Key, value, all)
+				plan.ClientName(c), op.Key, value, all)
 		case len(value) < max(cl.floor, w.seen):
 			return violated(ruleCoreLinear, "%s's Get(%q) returned %q, but %q was written (and acknowledged, or read) before the Get began",
-				clientName(c), op.Key, value, coreAppended(max(cl.floor, w.seen)))
+				plan.ClientName(c), op.Key, value, coreAppended(max(cl.floor, w.seen)))
 		case len(value) > begun:
-			return violated(ruleCoreLinear, "%s's Get(%q) returned %q, but only %q had been sent", clientName(c), op.Key, value, coreAppended(begun))
+			return violated(ruleCoreLinear, "%s's Get(%q) returned %q, but only %q had been sent", plan.ClientName(c), op.Key, value, coreAppended(begun))
 		}
 		w.seen = max(w.seen, len(value))
 	} else {
@@ -546,14 +557,14 @@ func DescribeCoreEvents(newCore func(string) Core, events []CoreEvent) string {
 func (w *coreWorld) describe(e CoreEvent) string {
 	switch e.Kind {
 	case coreEvPing:
-		return fmt.Sprintf("%s pings %d and learns view %d", serverName(e.Server), w.cores[e.Server].PingViewnum(), w.view.Viewnum)
+		return fmt.Sprintf("%s pings %d and learns view %d", plan.ServerName(e.Server), w.cores[e.Server].PingViewnum(), w.view.Viewnum)
 	case coreEvSend:
 		op := coreClients[e.Client][w.clients[e.Client].next]
 		args := fmt.Sprintf("%q, %q", op.Key, op.Value)
 		if op.Kind == "Get" {
 			args = fmt.Sprintf("%q", op.Key)
 		}
-		return fmt.Sprintf("%s sends %s(%s) #%d to %s", clientName(e.Client), op.Kind, args, op.Seq, serverName(e.Server))
+		return fmt.Sprintf("%s sends %s(%s) #%d to %s", plan.ClientName(e.Client), op.Kind, args, op.Seq, plan.ServerName(e.Server))
 	case coreEvDeliver, coreEvTwice, coreEvLose:
 		if e.Msg >= len(w.msgs) {
 			break
@@ -566,7 +577,7 @@ func (w *coreWorld) describe(e CoreEvent) string {
 }
 
 func (m coreMsg) String() string {
-	from, to := serverName(m.from), serverName(m.to)
+	from, to := plan.ServerName(m.from), plan.ServerName(m.to)
 	switch m.kind {
 	case msgForward:
 		return fmt.Sprintf("%s's forward to %s", from, to)
@@ -578,9 +589,9 @@ func (m coreMsg) String() string {
 		return fmt.Sprintf("%s's answer %s to %s's transfer", from, m.status, to)
 	}
 	if m.status == "OK" && m.value != "" {
-		return fmt.Sprintf("%s's answer OK %q to %s", from, m.value, clientName(m.to))
+		return fmt.Sprintf("%s's answer OK %q to %s", from, m.value, plan.ClientName(m.to))
 	}
-	return fmt.Sprintf("%s's answer %s to %s", from, m.status, clientName(m.to))
+	return fmt.Sprintf("%s's answer %s to %s", from, m.status, plan.ClientName(m.to))
 }
 
 // replayCore rebuilds the world after path, which broke no rule.

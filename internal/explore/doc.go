@@ -11,8 +11,11 @@
 // interfaces (ViewMachine, System, Core) and hand them to ExploreViews and
 // ExplorePB from a test that skips unless RequestEnv names a request. The
 // command's side (building the binary, running it, reporting) is
-// pblab/internal/explore/driver; the two talk through files (Request,
-// Result) and progress lines on the binary's standard output.
+// pblab/internal/explore/driver; the two talk through files (a
+// plan.Request, a plan.Result) and progress lines on the binary's standard
+// output. Package pblab/internal/explore/plan holds those types and the
+// Scenario, with no dependency on the tests' packages, so that the grading
+// command links neither testing nor labrpc.
 //
 // # Part A: breadth-first model checking
 //
@@ -30,7 +33,7 @@
 // CoreSearch does the same for two pbStates, with a model of the view
 // service that may hand out any view the rules allow and a bag of messages
 // between the servers delivered, lost, repeated or late. Then random
-// Scenarios (Generate) run the student's whole Part B over labrpc, each in
+// scenarios (plan.Generate) run the student's whole Part B over labrpc, each in
 // a testing/synctest bubble of its own, with faults scripted through
 // labrpc's fault seam (internal/faults) and its cuts, link delays and late
 // requests; the checks read the clients' history (porcupine, KVModel) and
@@ -44,7 +47,7 @@
 // A failing scenario is shrunk by delta debugging over its faults, clients
 // and operations, then simplified; a run may fail only sometimes, so each
 // candidate runs several times (more for rare failures), and the result's
-// failure rate is measured. A Replay is the counterexample as a file, and
+// failure rate is measured. A plan.Replay is the counterexample as a file, and
 // CheckViewEventsTest, ScenarioTest and CoreEventsTest replay one as a Go
 // test, as the test the explorer writes does.
 package explore

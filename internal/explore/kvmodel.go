@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"pblab/internal/explore/plan"
 	"slices"
 
 	"github.com/anishathalye/porcupine"
@@ -43,9 +44,9 @@ var KVModel = porcupine.Model{
 	Step: func(state, input, output any) (bool, any) {
 		s, in := state.(string), input.(KVInput)
 		switch in.Op {
-		case OpGet:
+		case plan.OpGet:
 			return output.(KVOutput).Value == s, s
-		case OpPut:
+		case plan.OpPut:
 			return true, in.Value
 		default:
 			return true, s + in.Value
@@ -59,9 +60,9 @@ var KVModel = porcupine.Model{
 	DescribeOperation: func(input, output any) string {
 		in := input.(KVInput)
 		switch in.Op {
-		case OpGet:
+		case plan.OpGet:
 			return fmt.Sprintf("get(%s) → %q", in.Key, shorten(output.(KVOutput).Value))
-		case OpPut:
+		case plan.OpPut:
 			return fmt.Sprintf("put(%s, %q)", in.Key, in.Value)
 		default:
 			return fmt.Sprintf("append(%s, %q)", in.Key, in.Value)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"pblab/internal/explore/plan"
 	"testing"
 	"time"
 )
@@ -13,16 +14,16 @@ import (
 // services newMachine makes, and writes its result. Without a request it
 // skips the test.
 func ExploreViews(t *testing.T, newMachine func() ViewMachine) {
-	req, ok, err := ReadRequest()
+	req, ok, err := plan.ReadRequest()
 	if !ok {
 		t.Skip("run by go run ./grading explore -part A (docs/explore.md)")
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res *Result
+	var res *plan.Result
 	switch req.Mode {
-	case ModeReplay:
+	case plan.ModeReplay:
 		res, err = replayViews(req, newMachine)
 	default:
 		res = searchViews(req, newMachine)
@@ -30,24 +31,24 @@ func ExploreViews(t *testing.T, newMachine func() ViewMachine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteResult(req, res); err != nil {
+	if err := plan.WriteResult(req, res); err != nil {
 		t.Fatalf("explore: writing the result: %v", err)
 	}
 }
 
 // searchViews runs the breadth-first search for the request's budget.
-func searchViews(req *Request, newMachine func() ViewMachine) *Result {
+func searchViews(req *plan.Request, newMachine func() ViewMachine) *plan.Result {
 	start := time.Now()
 	s := ViewSearch{
 		New:      newMachine,
 		Servers:  req.Servers,
 		Deadline: start.Add(time.Duration(req.Budget)),
 		Progress: func(p ViewProgress) {
-			printProgress(Progress{Scenarios: p.States, Elapsed: Duration(p.Elapsed), Phase: fmt.Sprintf("depth %d", p.Depth)})
+			printProgress(plan.Progress{Scenarios: p.States, Elapsed: plan.Duration(p.Elapsed), Phase: fmt.Sprintf("depth %d", p.Depth)})
 		},
 	}
 	out := s.Search()
-	res := &Result{Part: "A", Scenarios: out.States, Elapsed: Duration(out.Elapsed)}
+	res := &plan.Result{Part: "A", Scenarios: out.States, Elapsed: plan.Duration(out.Elapsed)}
 	servers := req.Servers
 	if servers == 0 {
 		servers = 3
@@ -61,23 +62,23 @@ func searchViews(req *Request, newMachine func() ViewMachine) *Result {
 		servers, how, out.States, perSecond, out.Events))
 	if c := out.Violation; c != nil {
 		failures, tries := countViewFailures(newMachine, c, triesOf(req))
-		res.Violation = &Violation{
+		res.Violation = &plan.Violation{
 			Kind: c.Kind, What: c.What, Doc: c.Doc,
 			Details:  []string{"sequence: " + FormatViewEvents(c.Events)},
 			Original: len(c.Events), Events: len(c.Events),
 			Failures: failures, Tries: tries,
-			Found:  Duration(out.Elapsed),
-			Replay: Replay{Part: "A", Events: FormatViewEvents(c.Events), Verdict: Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
+			Found:  plan.Duration(out.Elapsed),
+			Replay: plan.Replay{Part: "A", Events: FormatViewEvents(c.Events), Verdict: plan.Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
 		}
 	}
 	return res
 }
 
-func triesOf(req *Request) int {
+func triesOf(req *plan.Request) int {
 	if req.Tries > 0 {
 		return req.Tries
 	}
-	return DefaultTries
+	return plan.DefaultTries
 }
 
 // countViewFailures replays c tries times and counts the runs that broke
@@ -94,7 +95,7 @@ func countViewFailures(newMachine func() ViewMachine, c *ViewCounterexample, tri
 }
 
 // replayViews runs the request's Part A sequence.
-func replayViews(req *Request, newMachine func() ViewMachine) (*Result, error) {
+func replayViews(req *plan.Request, newMachine func() ViewMachine) (*plan.Result, error) {
 	if req.Replay == nil || req.Replay.Part != "A" {
 		return nil, fmt.Errorf("explore: the replay request holds no Part A sequence")
 	}
@@ -103,29 +104,29 @@ func replayViews(req *Request, newMachine func() ViewMachine) (*Result, error) {
 		return nil, err
 	}
 	start := time.Now()
-	res := &Result{Part: "A", Scenarios: 1}
+	res := &plan.Result{Part: "A", Scenarios: 1}
 	c := CheckViewEvents(newMachine, events)
-	res.Elapsed = Duration(time.Since(start))
+	res.Elapsed = plan.Duration(time.Since(start))
 	if c == nil {
 		res.Notes = append(res.Notes, "part A: the sequence breaks no rule: "+req.Replay.Events)
 		return res, nil
 	}
 	failures, tries := countViewFailures(newMachine, c, triesOf(req))
-	res.Violation = &Violation{
+	res.Violation = &plan.Violation{
 		Kind: c.Kind, What: c.What, Doc: c.Doc,
 		Details:  []string{"sequence: " + FormatViewEvents(c.Events)},
 		Original: len(events), Events: len(c.Events),
 		Failures: failures, Tries: tries,
-		Replay: Replay{Part: "A", Events: FormatViewEvents(c.Events), Verdict: Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
+		Replay: plan.Replay{Part: "A", Events: FormatViewEvents(c.Events), Verdict: plan.Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
 	}
 	return res, nil
 }
 
 // printProgress writes a progress line for the command that runs the test.
-func printProgress(p Progress) {
+func printProgress(p plan.Progress) {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return
 	}
-	fmt.Fprintf(os.Stdout, "\n%s%s\n", ProgressPrefix, data)
+	fmt.Fprintf(os.Stdout, "\n%s%s\n", plan.ProgressPrefix, data)
 }

@@ -1,12 +1,11 @@
 package explore
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"pblab/internal/explore/plan"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -19,7 +18,7 @@ import (
 // exploration the request (RequestEnv) asks for, over the system sys, and
 // writes its result. Without a request it skips the test.
 func ExplorePB(t *testing.T, sys System) {
-	req, ok, err := ReadRequest()
+	req, ok, err := plan.ReadRequest()
 	if !ok {
 		t.Skip("run by go run ./grading explore -part B (docs/explore.md)")
 	}
@@ -27,9 +26,9 @@ func ExplorePB(t *testing.T, sys System) {
 		t.Fatal(err)
 	}
 	e := &pbExplorer{t: t, sys: sys, req: req, start: time.Now()}
-	var res *Result
+	var res *plan.Result
 	switch req.Mode {
-	case ModeReplay:
+	case plan.ModeReplay:
 		res, err = e.replay()
 	default:
 		res = e.search()
@@ -37,7 +36,7 @@ func ExplorePB(t *testing.T, sys System) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteResult(req, res); err != nil {
+	if err := plan.WriteResult(req, res); err != nil {
 		t.Fatalf("explore: writing the result: %v", err)
 	}
 }
@@ -46,17 +45,10 @@ func ExplorePB(t *testing.T, sys System) {
 type pbExplorer struct {
 	t     *testing.T
 	sys   System
-	req   *Request
+	req   *plan.Request
 	start time.Time
 	runs  atomic.Int64 // scenarios run, shrinking included
 	watch watchdog
-}
-
-// RandomSeed returns a seed for a search that was given none.
-func RandomSeed() int64 {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return int64(binary.LittleEndian.Uint64(b[:]) >> 2)
 }
 
 // CoreShare is the share of a Part B budget the exhaustive check of the
@@ -68,13 +60,13 @@ const (
 
 // searchCore runs the exhaustive check of the core for its share of the
 // budget, and returns its result if it found a violation.
-func (e *pbExplorer) searchCore() (*Result, string) {
+func (e *pbExplorer) searchCore() (*plan.Result, string) {
 	budget := min(time.Duration(e.req.Budget)/CoreShare, MaxCoreBudget)
 	s := CoreSearch{
 		New:      e.sys.NewCore,
 		Deadline: time.Now().Add(budget),
 		Progress: func(p ViewProgress) {
-			printProgress(Progress{Scenarios: p.States, Elapsed: Duration(time.Since(e.start)), Phase: fmt.Sprintf("the core, depth %d", p.Depth)})
+			printProgress(plan.Progress{Scenarios: p.States, Elapsed: plan.Duration(time.Since(e.start)), Phase: fmt.Sprintf("the core, depth %d", p.Depth)})
 		},
 	}
 	out := s.Search()
@@ -88,13 +80,13 @@ func (e *pbExplorer) searchCore() (*Result, string) {
 	if c == nil {
 		return nil, note
 	}
-	res := &Result{Part: "B", Scenarios: out.States, Elapsed: Duration(time.Since(e.start)), Notes: []string{note}}
-	res.Violation = &Violation{
+	res := &plan.Result{Part: "B", Scenarios: out.States, Elapsed: plan.Duration(time.Since(e.start)), Notes: []string{note}}
+	res.Violation = &plan.Violation{
 		Kind: c.Kind, What: c.What, Doc: c.Doc,
 		Details:  []string{"sequence: " + DescribeCoreEvents(e.sys.NewCore, c.Events)},
 		Original: len(c.Events), Events: len(c.Events), Failures: 1, Tries: 1,
-		Found:  Duration(time.Since(e.start)),
-		Replay: Replay{Part: "B", Core: c.Events, Verdict: Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
+		Found:  plan.Duration(time.Since(e.start)),
+		Replay: plan.Replay{Part: "B", Core: encodeCoreEvents(c.Events), Verdict: plan.Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
 	}
 	return res, note
 }
@@ -102,10 +94,10 @@ func (e *pbExplorer) searchCore() (*Result, string) {
 // search checks the core exhaustively, then runs random scenarios, seeds
 // req.Seed, req.Seed+1, ..., on several workers, until one breaks a rule
 // or the budget is spent; then shrinks it.
-func (e *pbExplorer) search() *Result {
+func (e *pbExplorer) search() *plan.Result {
 	var coreNote string
 	if !e.req.NoCore {
-		var coreResult *Result
+		var coreResult *plan.Result
 		if coreResult, coreNote = e.searchCore(); coreResult != nil {
 			return coreResult
 		}
@@ -133,7 +125,7 @@ func (e *pbExplorer) search() *Result {
 	for w := range workers {
 		wg.Go(func() {
 			for !stopping.Load() && time.Now().Before(deadline) {
-				sc := Generate(next.Add(1)-1, e.req.Servers, e.req.Faults)
+				sc := plan.Generate(next.Add(1)-1, e.req.Servers, e.req.Faults)
 				c := e.runChecked(w, sc)
 				if c.verdict.Broken() && !stopping.Swap(true) {
 					mu.Lock()
@@ -147,7 +139,7 @@ func (e *pbExplorer) search() *Result {
 	close(progressDone)
 
 	searched := int(e.runs.Load())
-	res := &Result{Part: "B", Scenarios: searched}
+	res := &plan.Result{Part: "B", Scenarios: searched}
 	if coreNote != "" {
 		res.Notes = append(res.Notes, coreNote)
 	}
@@ -156,7 +148,7 @@ func (e *pbExplorer) search() *Result {
 	if found != nil {
 		res.Violation = e.shrinkAndWrite(found, foundAt)
 	}
-	res.Elapsed = Duration(time.Since(e.start))
+	res.Elapsed = plan.Duration(time.Since(e.start))
 	return res
 }
 
@@ -169,29 +161,22 @@ func (e *pbExplorer) reportProgress(done <-chan struct{}, phase string) {
 		case <-done:
 			return
 		case <-t.C:
-			printProgress(Progress{Scenarios: int(e.runs.Load()), Elapsed: Duration(time.Since(e.start)), Phase: phase})
+			printProgress(plan.Progress{Scenarios: int(e.runs.Load()), Elapsed: plan.Duration(time.Since(e.start)), Phase: phase})
 		}
 	}
 }
 
-// RunningFile is the file, beside the result, where worker w keeps the
-// scenario it is running: if the student's code panics, the test binary
-// dies with no result, and the command replays these to find the one.
-func RunningFile(result string, w int) string {
-	return filepath.Join(filepath.Dir(result), fmt.Sprintf("running-%d.json", w))
-}
-
 // runChecked runs sc in a bubble of its own, as worker w, and checks it.
-func (e *pbExplorer) runChecked(w int, sc *Scenario) *checked {
+func (e *pbExplorer) runChecked(w int, sc *plan.Scenario) *checked {
 	if data, err := json.Marshal(sc); err == nil {
-		_ = os.WriteFile(RunningFile(e.req.Result, w), data, 0o644)
+		_ = os.WriteFile(plan.RunningFile(e.req.Result, w), data, 0o644)
 	}
 	rec, leftover := runBubble(e.t, e.sys, sc, e.watch.begin(w, sc))
 	e.watch.end(w)
 	e.runs.Add(1)
 	c := check(rec)
 	if leftover != "" && !c.verdict.Broken() {
-		c.verdict = Verdict{Kind: ruleKill.kind, Doc: ruleKill.doc,
+		c.verdict = plan.Verdict{Kind: ruleKill.kind, Doc: ruleKill.doc,
 			What: "goroutines were still blocked once the run had ended, its servers killed and its network cleaned up: every goroutine a server starts must end with Kill"}
 		c.details = append(c.details, leftover)
 	}
@@ -201,7 +186,7 @@ func (e *pbExplorer) runChecked(w int, sc *Scenario) *checked {
 // runBubble runs sc in a synctest bubble of its own, and returns its
 // record and, if goroutines were left blocked at its end, synctest's word
 // on it. w, if not nil, is kept informed for the watchdog.
-func runBubble(t *testing.T, sys System, sc *Scenario, w *runWatch) (rec *record, leftover string) {
+func runBubble(t *testing.T, sys System, sc *plan.Scenario, w *runWatch) (rec *record, leftover string) {
 	defer func() {
 		if p := recover(); p != nil {
 			if rec == nil {
@@ -218,7 +203,7 @@ func runBubble(t *testing.T, sys System, sc *Scenario, w *runWatch) (rec *record
 
 // replay runs the request's scenario, as often as req.Tries says, and
 // writes the artifacts of a failing run (or of the last run).
-func (e *pbExplorer) replay() (*Result, error) {
+func (e *pbExplorer) replay() (*plan.Result, error) {
 	if r := e.req.Replay; r != nil && r.Part == "B" && len(r.Core) > 0 {
 		return e.replayCore()
 	}
@@ -240,7 +225,7 @@ func (e *pbExplorer) replay() (*Result, error) {
 			}
 		}
 	}
-	res := &Result{Part: "B", Scenarios: tries, Elapsed: Duration(time.Since(e.start))}
+	res := &plan.Result{Part: "B", Scenarios: tries, Elapsed: plan.Duration(time.Since(e.start))}
 	shown := first
 	if shown == nil {
 		shown = last
@@ -253,42 +238,45 @@ func (e *pbExplorer) replay() (*Result, error) {
 		}
 		return res, nil
 	}
-	res.Violation = &Violation{
+	res.Violation = &plan.Violation{
 		Kind: first.verdict.Kind, What: first.verdict.What, Doc: first.verdict.Doc,
 		Details:  append(first.details, describeRun(first)...),
 		Original: sc.Events(), Events: sc.Events(),
 		Failures: failures, Tries: tries,
-		Replay:    Replay{Part: "B", Scenario: sc, Verdict: first.verdict},
+		Replay:    plan.Replay{Part: "B", Scenario: sc, Verdict: first.verdict},
 		Artifacts: artifacts,
 	}
 	return res, nil
 }
 
 // replayCore runs the request's core events.
-func (e *pbExplorer) replayCore() (*Result, error) {
-	events := e.req.Replay.Core
-	res := &Result{Part: "B", Scenarios: 1}
+func (e *pbExplorer) replayCore() (*plan.Result, error) {
+	var events []CoreEvent
+	if err := json.Unmarshal(e.req.Replay.Core, &events); err != nil {
+		return nil, fmt.Errorf("explore: the replay's core events: %w", err)
+	}
+	res := &plan.Result{Part: "B", Scenarios: 1}
 	c, err := CheckCoreEvents(e.sys.NewCore, events)
 	if err != nil {
 		return nil, err
 	}
-	res.Elapsed = Duration(time.Since(e.start))
+	res.Elapsed = plan.Duration(time.Since(e.start))
 	if c == nil {
 		res.Notes = append(res.Notes, "part B, the core: the sequence breaks no rule: "+DescribeCoreEvents(e.sys.NewCore, events))
 		return res, nil
 	}
-	res.Violation = &Violation{
+	res.Violation = &plan.Violation{
 		Kind: c.Kind, What: c.What, Doc: c.Doc,
 		Details:  []string{"sequence: " + DescribeCoreEvents(e.sys.NewCore, c.Events)},
 		Original: len(events), Events: len(c.Events), Failures: 1, Tries: 1,
-		Replay: Replay{Part: "B", Core: c.Events, Verdict: Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
+		Replay: plan.Replay{Part: "B", Core: encodeCoreEvents(c.Events), Verdict: plan.Verdict{Kind: c.Kind, What: c.What, Doc: c.Doc}},
 	}
 	return res, nil
 }
 
 // shrinkAndWrite shrinks the scenario of found, measures how often the
 // result fails, and writes its artifacts.
-func (e *pbExplorer) shrinkAndWrite(found *checked, foundAt time.Duration) *Violation {
+func (e *pbExplorer) shrinkAndWrite(found *checked, foundAt time.Duration) *plan.Violation {
 	progressDone := make(chan struct{})
 	go e.reportProgress(progressDone, "shrinking")
 	s := &shrinker{e: e, kind: found.verdict.Kind, tries: triesOf(e.req), deadline: time.Now().Add(e.shrinkBudget())}
@@ -303,25 +291,22 @@ func (e *pbExplorer) shrinkAndWrite(found *checked, foundAt time.Duration) *Viol
 		shown = found // the shrunk scenario no longer failed: show the original
 		small = found.rec.sc
 	}
-	return &Violation{
+	return &plan.Violation{
 		Kind: shown.verdict.Kind, What: shown.verdict.What, Doc: shown.verdict.Doc,
 		Details:  append(shown.details, describeRun(shown)...),
 		Original: found.rec.sc.Events(), Events: small.Events(),
 		Failures: failures, Tries: tries,
-		Found:     Duration(foundAt),
-		Replay:    Replay{Part: "B", Scenario: small, Verdict: shown.verdict},
+		Found:     plan.Duration(foundAt),
+		Replay:    plan.Replay{Part: "B", Scenario: small, Verdict: shown.verdict},
 		Artifacts: e.writeArtifacts(shown),
 	}
 }
-
-// DefaultShrinkBudget bounds the time the shrinker spends.
-const DefaultShrinkBudget = 2 * time.Minute
 
 func (e *pbExplorer) shrinkBudget() time.Duration {
 	if e.req.ShrinkBudget > 0 {
 		return time.Duration(e.req.ShrinkBudget)
 	}
-	return DefaultShrinkBudget
+	return plan.DefaultShrinkBudget
 }
 
 // describeRun lists what the faults did in a run, for the report.

@@ -3,6 +3,7 @@ package explore
 import (
 	"hash/fnv"
 	"math/rand/v2"
+	"pblab/internal/explore/plan"
 	"sync"
 	"time"
 
@@ -61,7 +62,7 @@ func (p *policy) Decide(c faults.Call) faults.Fate {
 	dropRequest := r.IntN(100) < labrpc.DropPercent
 	dropReply := r.IntN(100) < labrpc.DropPercent
 	hold := r.IntN(3) < 2
-	holdFor := 200*time.Millisecond + time.Duration(r.Int64N(int64(MaxHold-200*time.Millisecond)))
+	holdFor := 200*time.Millisecond + time.Duration(r.Int64N(int64(plan.MaxHold-200*time.Millisecond)))
 	lost := r.IntN(100) < labrpc.DropPercent
 	again := r.IntN(100) < labrpc.RepeatPercent
 	lateAt := time.Duration(1 + r.Int64N(int64(labrpc.LateBound)))
@@ -100,11 +101,11 @@ func (p *policy) network(kind string, undo bool) {
 		n = -1
 	}
 	switch kind {
-	case FaultLossy:
+	case plan.FaultLossy:
 		p.lossy += n
-	case FaultReorder:
+	case plan.FaultReorder:
 		p.reorder += n
-	case FaultLate:
+	case plan.FaultLate:
 		p.late += n
 	}
 }

@@ -3,6 +3,7 @@ package explore
 import (
 	"encoding/json"
 	"io"
+	"pblab/internal/explore/plan"
 	"strings"
 	"testing"
 
@@ -55,7 +56,7 @@ func CoreEventsTest(t *testing.T, newCore func(string) Core, events string) {
 // diagram. It is what the Go test the explorer writes calls.
 func ScenarioTest(t *testing.T, sys System, scenario string) {
 	t.Helper()
-	var sc Scenario
+	var sc plan.Scenario
 	if err := json.Unmarshal([]byte(scenario), &sc); err != nil {
 		t.Fatalf("explore: the scenario is not one the explorer wrote: %v", err)
 	}

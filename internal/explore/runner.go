@@ -2,6 +2,7 @@ package explore
 
 import (
 	"fmt"
+	"pblab/internal/explore/plan"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -81,12 +82,12 @@ const settleTime = time.Second
 // killGrace is how long after a Kill a killed server may still make a
 // call: a tick that was waiting for a reply when Kill came (delayed both
 // ways and held back) may tick once more.
-const killGrace = MaxHold + 2*MaxLinkDelay + 2*pingInterval
+const killGrace = plan.MaxHold + 2*plan.MaxLinkDelay + 2*plan.PingInterval
 
 // A record is everything a run of a scenario left for the checkers: the
 // clients' history, the network's journal, and what the faults did.
 type record struct {
-	sc      *Scenario
+	sc      *plan.Scenario
 	start   time.Time // virtual time when the run began
 	calm    time.Time // when the faults stopped
 	end     time.Time // when the run began to kill everything
@@ -102,7 +103,7 @@ type record struct {
 // An opRecord is one operation of the history.
 type opRecord struct {
 	client  int // -1 for the reader
-	op      Op
+	op      plan.Op
 	out     string
 	call    int64 // the logical clock at the call and the return
 	ret     int64
@@ -117,7 +118,7 @@ type opRecord struct {
 // the faults, and records what happened.
 type runner struct {
 	sys   System
-	sc    *Scenario
+	sc    *plan.Scenario
 	net   *labrpc.Network
 	pol   *policy
 	start time.Time
@@ -172,7 +173,7 @@ func (w *runWatch) beat(stop <-chan struct{}) {
 // bubble of its own (or on the wall clock): it sleeps, and leaves nothing
 // running when it returns but what the network's Cleanup ends. w, if not
 // nil, is kept informed for the watchdog.
-func run(sys System, sc *Scenario, net *labrpc.Network, w *runWatch) *record {
+func run(sys System, sc *plan.Scenario, net *labrpc.Network, w *runWatch) *record {
 	if w != nil {
 		stop := make(chan struct{})
 		beating := make(chan struct{})
@@ -200,12 +201,12 @@ func run(sys System, sc *Scenario, net *labrpc.Network, w *runWatch) *record {
 	if err := faults.Install(r.net, r.pol); err != nil {
 		panic(err) // a *labrpc.Network always takes a policy
 	}
-	killVS := sys.StartViewService(r.net, vsName)
+	killVS := sys.StartViewService(r.net, plan.VSName)
 	for i := range sc.Servers {
 		if i < len(sc.Starts) {
 			time.Sleep(time.Until(r.start.Add(time.Duration(sc.Starts[i]))))
 		}
-		r.startServer(serverName(i))
+		r.startServer(plan.ServerName(i))
 	}
 
 	var clients sync.WaitGroup
@@ -224,7 +225,7 @@ func run(sys System, sc *Scenario, net *labrpc.Network, w *runWatch) *record {
 		clients.Wait()
 		close(finished)
 	})
-	deadline := time.NewTimer(time.Until(calm.Add(StopIssuing + LivenessBound + 100*time.Millisecond)))
+	deadline := time.NewTimer(time.Until(calm.Add(plan.StopIssuing + plan.LivenessBound + 100*time.Millisecond)))
 	defer deadline.Stop()
 	reads := map[string]*opRecord{}
 	select {
@@ -271,7 +272,7 @@ func (r *runner) startServer(name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.running[name]; !ok {
-		r.running[name] = r.sys.StartServer(r.net, vsName, name)
+		r.running[name] = r.sys.StartServer(r.net, plan.VSName, name)
 	}
 }
 
@@ -288,10 +289,10 @@ func (r *runner) killServer(name string) bool {
 }
 
 // runClient runs client i's operations, recording each.
-func (r *runner) runClient(i int, c Client) {
-	ck := r.sys.MakeClerk(r.net, vsName, clientName(i))
+func (r *runner) runClient(i int, c plan.Client) {
+	ck := r.sys.MakeClerk(r.net, plan.VSName, plan.ClientName(i))
 	time.Sleep(time.Until(r.start.Add(time.Duration(c.Start))))
-	stop := time.Duration(r.sc.Calm) + StopIssuing
+	stop := time.Duration(r.sc.Calm) + plan.StopIssuing
 	for _, op := range c.Ops {
 		time.Sleep(time.Duration(op.Pause))
 		if r.since() >= stop {
@@ -303,16 +304,16 @@ func (r *runner) runClient(i int, c Client) {
 
 // do runs op through ck and records it. If op never returns, the record
 // stays without its return.
-func (r *runner) do(client int, ck Clerk, op Op) *opRecord {
+func (r *runner) do(client int, ck Clerk, op plan.Op) *opRecord {
 	rec := &opRecord{client: client, op: op, call: r.clock.Add(1), callAt: r.since()}
 	r.mu.Lock()
 	r.ops = append(r.ops, rec)
 	r.mu.Unlock()
 	var out string
 	switch op.Kind {
-	case OpGet:
+	case plan.OpGet:
 		out = ck.Get(op.Key)
-	case OpPut:
+	case plan.OpPut:
 		ck.Put(op.Key, op.Value)
 	default:
 		ck.Append(op.Key, op.Value)
@@ -328,12 +329,12 @@ func (r *runner) do(client int, ck Clerk, op Op) *opRecord {
 // done, for the exactly-once check. A read that does not return within
 // LivenessBound is left out.
 func (r *runner) readAll() map[string]*opRecord {
-	ck := r.sys.MakeClerk(r.net, vsName, readerName)
+	ck := r.sys.MakeClerk(r.net, plan.VSName, readerName)
 	reads := map[string]*opRecord{}
-	for _, key := range appendKeys {
+	for _, key := range plan.AppendKeys {
 		done := make(chan *opRecord, 1)
-		r.clients.Go(func() { done <- r.do(-1, ck, Op{Kind: OpGet, Key: key}) })
-		t := time.NewTimer(LivenessBound + time.Second)
+		r.clients.Go(func() { done <- r.do(-1, ck, plan.Op{Kind: plan.OpGet, Key: key}) })
+		t := time.NewTimer(plan.LivenessBound + time.Second)
 		select {
 		case rec := <-done:
 			t.Stop()
@@ -348,7 +349,7 @@ func (r *runner) readAll() map[string]*opRecord {
 // An activeFault is a fault that has started, with the names it resolved
 // its roles to, so that its end undoes exactly what its start did.
 type activeFault struct {
-	f          Fault
+	f          plan.Fault
 	target     string
 	peer       string
 	group      []string
@@ -371,7 +372,7 @@ func (r *runner) runFaults(calm time.Time) {
 	close(stop)
 	faults.Wait()
 	for i := range r.sc.Servers {
-		r.startServer(serverName(i))
+		r.startServer(plan.ServerName(i))
 	}
 	r.note("the faults stop: everything healed, every server running")
 }
@@ -379,11 +380,11 @@ func (r *runner) runFaults(calm time.Time) {
 // runFault waits for f's time (and, for a fault on the next view, for
 // that view), applies it, and undoes it after its duration, or when stop
 // closes (at calm), whichever comes first.
-func (r *runner) runFault(f Fault, stop <-chan struct{}) {
+func (r *runner) runFault(f plan.Fault, stop <-chan struct{}) {
 	if !sleepUntil(r.start.Add(time.Duration(f.At)), stop) {
 		return
 	}
-	if f.On == OnNextView && (!r.awaitNewView(stop) || !sleepUntil(time.Now().Add(time.Duration(f.After)), stop)) {
+	if f.On == plan.OnNextView && (!r.awaitNewView(stop) || !sleepUntil(time.Now().Add(time.Duration(f.After)), stop)) {
 		return
 	}
 	a := r.startFault(f)
@@ -449,7 +450,7 @@ func (r *runner) resolve(who string) string {
 	if who != "primary" && who != "backup" {
 		return who
 	}
-	v, ok := r.sys.CurrentView(r.net, vsName)
+	v, ok := r.sys.CurrentView(r.net, plan.VSName)
 	if !ok {
 		return ""
 	}
@@ -473,22 +474,22 @@ func others(all, group []string) []string {
 // names returns every name of the scenario: the view service, the
 // servers, the clients and the reader.
 func (r *runner) names() []string {
-	names := []string{vsName}
+	names := []string{plan.VSName}
 	for i := range r.sc.Servers {
-		names = append(names, serverName(i))
+		names = append(names, plan.ServerName(i))
 	}
 	for i := range r.sc.Clients {
-		names = append(names, clientName(i))
+		names = append(names, plan.ClientName(i))
 	}
 	return append(names, readerName)
 }
 
 // startFault starts f, and returns it as active, or nil if there was
 // nothing to do (its role was empty, or its server down).
-func (r *runner) startFault(f Fault) *activeFault {
+func (r *runner) startFault(f plan.Fault) *activeFault {
 	a := &activeFault{f: f, clockStart: r.clock.Add(1)}
 	when := ""
-	if f.On == OnNextView {
+	if f.On == plan.OnNextView {
 		when = fmt.Sprintf(" (at view %d)", r.currentViewnum())
 	}
 	if f.Target != "" {
@@ -508,29 +509,29 @@ func (r *runner) startFault(f Fault) *activeFault {
 		role = " (" + f.Target + ")"
 	}
 	switch f.Kind {
-	case FaultCrash:
+	case plan.FaultCrash:
 		if !r.killServer(a.target) {
 			r.note("crash: %s is down already", a.target)
 			return nil
 		}
 		r.note("crash %s%s%s", a.target, role, when)
-	case FaultPartition:
+	case plan.FaultPartition:
 		a.group = append([]string{a.target}, f.With...)
 		a.everyone = others(r.names(), a.group)
 		r.cut(a.group, a.everyone, false)
 		r.cut(a.everyone, a.group, false)
 		r.note("partition: %v cut off from everyone else%s", a.group, when)
-	case FaultCutVS:
-		r.cut([]string{a.target}, []string{vsName}, false)
-		r.cut([]string{vsName}, []string{a.target}, false)
+	case plan.FaultCutVS:
+		r.cut([]string{a.target}, []string{plan.VSName}, false)
+		r.cut([]string{plan.VSName}, []string{a.target}, false)
 		r.note("cut %s%s off from the view service%s", a.target, role, when)
-	case FaultCut:
+	case plan.FaultCut:
 		r.cut([]string{a.target}, []string{a.peer}, false)
 		r.note("cut the link %s -> %s%s", a.target, a.peer, when)
-	case FaultLossy, FaultReorder, FaultLate:
+	case plan.FaultLossy, plan.FaultReorder, plan.FaultLate:
 		r.pol.network(f.Kind, false)
 		r.note("the network starts to %s", networkFaults[f.Kind])
-	case FaultDelay:
+	case plan.FaultDelay:
 		r.delay(a.target, a.peer, time.Duration(f.Delay), false)
 		r.note("delay the link %s -> %s by %v%s", a.target, a.peer, time.Duration(f.Delay), when)
 	default:
@@ -549,9 +550,9 @@ func (r *runner) currentViewnum() uint {
 
 // networkFaults says what each network-wide fault does.
 var networkFaults = map[string]string{
-	FaultLossy:   "lose messages",
-	FaultReorder: "reorder replies",
-	FaultLate:    "deliver requests late, or twice",
+	plan.FaultLossy:   "lose messages",
+	plan.FaultReorder: "reorder replies",
+	plan.FaultLate:    "deliver requests late, or twice",
 }
 
 // cut cuts (or, with undo, mends) the links from every name of a to every
@@ -597,24 +598,24 @@ func (r *runner) delay(a, b string, d time.Duration, undo bool) {
 func (r *runner) endFault(a *activeFault) {
 	f := a.f
 	switch f.Kind {
-	case FaultCrash:
+	case plan.FaultCrash:
 		r.startServer(a.target)
 		r.note("restart %s", a.target)
-	case FaultPartition:
+	case plan.FaultPartition:
 		r.cut(a.group, a.everyone, true)
 		r.cut(a.everyone, a.group, true)
 		r.note("heal the partition of %v", a.group)
-	case FaultCutVS:
-		r.cut([]string{a.target}, []string{vsName}, true)
-		r.cut([]string{vsName}, []string{a.target}, true)
+	case plan.FaultCutVS:
+		r.cut([]string{a.target}, []string{plan.VSName}, true)
+		r.cut([]string{plan.VSName}, []string{a.target}, true)
 		r.note("%s reaches the view service again", a.target)
-	case FaultCut:
+	case plan.FaultCut:
 		r.cut([]string{a.target}, []string{a.peer}, true)
 		r.note("restore the link %s -> %s", a.target, a.peer)
-	case FaultLossy, FaultReorder, FaultLate:
+	case plan.FaultLossy, plan.FaultReorder, plan.FaultLate:
 		r.pol.network(f.Kind, true)
 		r.note("the network stops to %s", networkFaults[f.Kind])
-	case FaultDelay:
+	case plan.FaultDelay:
 		r.delay(a.target, a.peer, time.Duration(f.Delay), true)
 		r.note("the link %s -> %s is fast again", a.target, a.peer)
 	}

@@ -2,6 +2,7 @@ package explore
 
 import (
 	"math"
+	"pblab/internal/explore/plan"
 	"runtime"
 	"slices"
 	"sync"
@@ -23,7 +24,7 @@ type shrinker struct {
 	deadline time.Time
 	// breaks, if set, replaces running a candidate: it reports whether
 	// one run of sc breaks the rule (the shrinker's own tests use it).
-	breaks func(sc *Scenario) bool
+	breaks func(sc *plan.Scenario) bool
 }
 
 func (s *shrinker) expired() bool { return time.Now().After(s.deadline) }
@@ -37,7 +38,7 @@ func (s *shrinker) workers() int {
 }
 
 // fails reports whether sc breaks the rule in one of up to tries runs.
-func (s *shrinker) fails(sc *Scenario) bool {
+func (s *shrinker) fails(sc *plan.Scenario) bool {
 	if s.expired() {
 		return false
 	}
@@ -67,7 +68,7 @@ func (s *shrinker) fails(sc *Scenario) bool {
 
 // failureRate runs sc n times and returns how many runs broke the rule,
 // out of how many, and the first failing run.
-func (s *shrinker) failureRate(sc *Scenario, n int) (int, int, *checked) {
+func (s *shrinker) failureRate(sc *plan.Scenario, n int) (int, int, *checked) {
 	var (
 		mu       sync.Mutex
 		failures int
@@ -102,7 +103,7 @@ const maxTries = 20
 // candidate failing as often is caught with a chance of 95%: a scenario
 // that fails one run in ten needs about thirty runs, one that always fails
 // needs one. It never goes below the default, nor above maxTries.
-func (s *shrinker) adaptTries(sc *Scenario) {
+func (s *shrinker) adaptTries(sc *plan.Scenario) {
 	failures, runs, _ := s.failureRate(sc, 2*s.tries)
 	rate := float64(max(failures, 1)) / float64(runs)
 	need := s.tries
@@ -113,9 +114,9 @@ func (s *shrinker) adaptTries(sc *Scenario) {
 }
 
 // shrink returns the smallest scenario it finds that still fails.
-func (s *shrinker) shrink(sc *Scenario) *Scenario {
-	cur := sc.clone()
-	passes := []func(*Scenario) *Scenario{s.dropFaults, s.dropClients, s.dropOps, s.fewerServers, s.simplify}
+func (s *shrinker) shrink(sc *plan.Scenario) *plan.Scenario {
+	cur := sc.Clone()
+	passes := []func(*plan.Scenario) *plan.Scenario{s.dropFaults, s.dropClients, s.dropOps, s.fewerServers, s.simplify}
 	for changed := true; changed && !s.expired(); {
 		changed = false
 		for _, pass := range passes {
@@ -130,12 +131,12 @@ func (s *shrinker) shrink(sc *Scenario) *Scenario {
 // ddmin removes as many of n units as it can while the scenario still
 // fails; build makes the scenario that keeps only the units in keep. It
 // returns the smallest failing scenario, or nil if no unit could go.
-func (s *shrinker) ddmin(n int, build func(keep []int) *Scenario) *Scenario {
+func (s *shrinker) ddmin(n int, build func(keep []int) *plan.Scenario) *plan.Scenario {
 	keep := make([]int, n)
 	for i := range keep {
 		keep[i] = i
 	}
-	var best *Scenario
+	var best *plan.Scenario
 	for chunk := max(n/2, 1); len(keep) > 0 && !s.expired(); chunk /= 2 {
 		for start := 0; start < len(keep) && !s.expired(); {
 			end := min(start+chunk, len(keep))
@@ -153,9 +154,9 @@ func (s *shrinker) ddmin(n int, build func(keep []int) *Scenario) *Scenario {
 	return best
 }
 
-func (s *shrinker) dropFaults(sc *Scenario) *Scenario {
-	return s.ddmin(len(sc.Faults), func(keep []int) *Scenario {
-		c := sc.clone()
+func (s *shrinker) dropFaults(sc *plan.Scenario) *plan.Scenario {
+	return s.ddmin(len(sc.Faults), func(keep []int) *plan.Scenario {
+		c := sc.Clone()
 		all := c.Faults
 		c.Faults = nil
 		for _, i := range keep {
@@ -165,21 +166,21 @@ func (s *shrinker) dropFaults(sc *Scenario) *Scenario {
 	})
 }
 
-func (s *shrinker) dropClients(sc *Scenario) *Scenario {
-	return s.ddmin(len(sc.Clients), func(keep []int) *Scenario {
+func (s *shrinker) dropClients(sc *plan.Scenario) *plan.Scenario {
+	return s.ddmin(len(sc.Clients), func(keep []int) *plan.Scenario {
 		return withClients(sc, keep)
 	})
 }
 
 // withClients returns sc with only the clients in keep, renamed in order
 // (c1, c2, ...) in the faults that name them.
-func withClients(sc *Scenario, keep []int) *Scenario {
-	c := sc.clone()
+func withClients(sc *plan.Scenario, keep []int) *plan.Scenario {
+	c := sc.Clone()
 	rename := map[string]string{}
 	all := c.Clients
 	c.Clients = nil
 	for _, i := range keep {
-		rename[clientName(i)] = clientName(len(c.Clients))
+		rename[plan.ClientName(i)] = plan.ClientName(len(c.Clients))
 		c.Clients = append(c.Clients, all[i])
 	}
 	for i := range c.Faults {
@@ -194,7 +195,7 @@ func withClients(sc *Scenario, keep []int) *Scenario {
 	return c
 }
 
-func (s *shrinker) dropOps(sc *Scenario) *Scenario {
+func (s *shrinker) dropOps(sc *plan.Scenario) *plan.Scenario {
 	type ref struct{ client, op int }
 	var refs []ref
 	for i, cl := range sc.Clients {
@@ -202,8 +203,8 @@ func (s *shrinker) dropOps(sc *Scenario) *Scenario {
 			refs = append(refs, ref{i, j})
 		}
 	}
-	return s.ddmin(len(refs), func(keep []int) *Scenario {
-		c := sc.clone()
+	return s.ddmin(len(refs), func(keep []int) *plan.Scenario {
+		c := sc.Clone()
 		for i := range c.Clients {
 			c.Clients[i].Ops = nil
 		}
@@ -217,17 +218,17 @@ func (s *shrinker) dropOps(sc *Scenario) *Scenario {
 
 // fewerServers tries the scenario with its last server left out, and the
 // faults that name it.
-func (s *shrinker) fewerServers(sc *Scenario) *Scenario {
+func (s *shrinker) fewerServers(sc *plan.Scenario) *plan.Scenario {
 	if sc.Servers <= 2 {
 		return nil
 	}
-	gone := serverName(sc.Servers - 1)
-	c := sc.clone()
+	gone := plan.ServerName(sc.Servers - 1)
+	c := sc.Clone()
 	c.Servers--
 	if len(c.Starts) > c.Servers {
 		c.Starts = c.Starts[:c.Servers]
 	}
-	c.Faults = slices.DeleteFunc(c.Faults, func(f Fault) bool { return f.Target == gone || f.Peer == gone })
+	c.Faults = slices.DeleteFunc(c.Faults, func(f plan.Fault) bool { return f.Target == gone || f.Peer == gone })
 	if s.fails(c) {
 		return c
 	}
@@ -237,18 +238,18 @@ func (s *shrinker) fewerServers(sc *Scenario) *Scenario {
 // simplify makes the scenario simpler without making it smaller: no
 // pauses, an earlier calm, shorter and earlier faults, fewer names on a
 // partition's side. It returns nil if nothing could change.
-func (s *shrinker) simplify(sc *Scenario) *Scenario {
+func (s *shrinker) simplify(sc *plan.Scenario) *plan.Scenario {
 	cur, changed := sc, false
-	try := func(edit func(c *Scenario) bool) {
+	try := func(edit func(c *plan.Scenario) bool) {
 		if s.expired() {
 			return
 		}
-		c := cur.clone()
+		c := cur.Clone()
 		if edit(c) && s.fails(c) {
 			cur, changed = c, true
 		}
 	}
-	try(func(c *Scenario) bool {
+	try(func(c *plan.Scenario) bool {
 		edited := false
 		for i := range c.Clients {
 			for j := range c.Clients[i].Ops {
@@ -259,10 +260,10 @@ func (s *shrinker) simplify(sc *Scenario) *Scenario {
 		}
 		return edited
 	})
-	try(func(c *Scenario) bool {
-		calm := Duration(Warmup + 500*time.Millisecond)
+	try(func(c *plan.Scenario) bool {
+		calm := plan.Duration(plan.Warmup + 500*time.Millisecond)
 		for _, f := range c.Faults {
-			calm = max(calm, f.At+f.For+Duration(200*time.Millisecond))
+			calm = max(calm, f.At+f.For+plan.Duration(200*time.Millisecond))
 		}
 		if calm >= c.Calm {
 			return false
@@ -271,24 +272,24 @@ func (s *shrinker) simplify(sc *Scenario) *Scenario {
 		return true
 	})
 	for i := range cur.Faults {
-		try(func(c *Scenario) bool {
+		try(func(c *plan.Scenario) bool {
 			f := &c.Faults[i]
-			if f.For <= Duration(20*time.Millisecond) {
+			if f.For <= plan.Duration(20*time.Millisecond) {
 				return false
 			}
-			f.For = Duration((time.Duration(f.For) / 2).Round(time.Millisecond))
+			f.For = plan.Duration((time.Duration(f.For) / 2).Round(time.Millisecond))
 			return true
 		})
-		try(func(c *Scenario) bool {
+		try(func(c *plan.Scenario) bool {
 			f := &c.Faults[i]
-			if f.At <= Duration(Warmup) {
+			if f.At <= plan.Duration(plan.Warmup) {
 				return false
 			}
-			earlier := time.Duration(f.At-(f.At-Duration(Warmup))/2) - 10*time.Millisecond
-			f.At = max(Duration(Warmup), Duration(earlier.Round(time.Millisecond)))
+			earlier := time.Duration(f.At-(f.At-plan.Duration(plan.Warmup))/2) - 10*time.Millisecond
+			f.At = max(plan.Duration(plan.Warmup), plan.Duration(earlier.Round(time.Millisecond)))
 			return true
 		})
-		try(func(c *Scenario) bool {
+		try(func(c *plan.Scenario) bool {
 			f := &c.Faults[i]
 			if len(f.With) == 0 {
 				return false

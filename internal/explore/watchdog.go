@@ -3,6 +3,7 @@ package explore
 import (
 	"fmt"
 	"os"
+	"pblab/internal/explore/plan"
 	"sync"
 	"time"
 )
@@ -36,7 +37,7 @@ type watchdog struct {
 
 // watched is one worker's current run.
 type watched struct {
-	sc        *Scenario // nil between runs
+	sc        *plan.Scenario // nil between runs
 	w         *runWatch
 	lastClock int64
 	lastMove  time.Time // when its clock last moved, or it ended
@@ -57,7 +58,7 @@ func (d *watchdog) stop() {
 
 // begin notes that worker w runs sc, and returns the runWatch the run
 // keeps.
-func (d *watchdog) begin(w int, sc *Scenario) *runWatch {
+func (d *watchdog) begin(w int, sc *plan.Scenario) *runWatch {
 	rw := &runWatch{}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -93,7 +94,7 @@ func (d *watchdog) watch() {
 }
 
 // look checks every worker's run, and returns the first stuck one.
-func (d *watchdog) look() (*Scenario, *Verdict) {
+func (d *watchdog) look() (*plan.Scenario, *plan.Verdict) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := time.Now()
@@ -112,11 +113,11 @@ func (d *watchdog) look() (*Scenario, *Verdict) {
 			continue
 		}
 		if wk.ended {
-			return wk.sc, &Verdict{Kind: ruleKill.kind, Doc: ruleKill.doc, What: fmt.Sprintf(
+			return wk.sc, &plan.Verdict{Kind: ruleKill.kind, Doc: ruleKill.doc, What: fmt.Sprintf(
 				"goroutines were still running %v (real time) after the run ended, its servers killed and its network cleaned up: "+
 					"every goroutine a server starts must end with Kill", FrozenAfter)}
 		}
-		return wk.sc, &Verdict{Kind: "frozen clock", Doc: "docs/debugging.md", What: fmt.Sprintf(
+		return wk.sc, &plan.Verdict{Kind: "frozen clock", Doc: "docs/debugging.md", What: fmt.Sprintf(
 			"the virtual clock stood still for %v of real time: a goroutine waits for a sync.Mutex that another holds "+
 				"across a sleep or an RPC, or loops without blocking", FrozenAfter)}
 	}
@@ -125,20 +126,20 @@ func (d *watchdog) look() (*Scenario, *Verdict) {
 
 // giveUp writes the result of a stuck run and ends the test binary: the
 // run's goroutines can be neither ended nor waited for.
-func (d *watchdog) giveUp(sc *Scenario, v *Verdict) {
+func (d *watchdog) giveUp(sc *plan.Scenario, v *plan.Verdict) {
 	e := d.e
-	res := &Result{
-		Part: "B", Scenarios: int(e.runs.Load()), Elapsed: Duration(time.Since(e.start)),
+	res := &plan.Result{
+		Part: "B", Scenarios: int(e.runs.Load()), Elapsed: plan.Duration(time.Since(e.start)),
 		Notes: []string{"part B: a run never ended, so it was neither shrunk nor run again"},
-		Violation: &Violation{
+		Violation: &plan.Violation{
 			Kind: v.Kind, What: v.What, Doc: v.Doc,
 			Details:  []string{"scenario: " + sc.String()},
 			Original: sc.Events(), Events: sc.Events(), Failures: 1, Tries: 1,
-			Found:  Duration(time.Since(e.start)),
-			Replay: Replay{Part: "B", Scenario: sc, Verdict: *v},
+			Found:  plan.Duration(time.Since(e.start)),
+			Replay: plan.Replay{Part: "B", Scenario: sc, Verdict: *v},
 		},
 	}
-	if err := WriteResult(e.req, res); err != nil {
+	if err := plan.WriteResult(e.req, res); err != nil {
 		fmt.Fprintf(os.Stderr, "explore: writing the result: %v\n", err)
 	}
 	fmt.Fprintf(os.Stderr, "explore: %s: %s\n", v.Kind, v.What)

@@ -25,6 +25,7 @@ var GraderDirs = []string{
 	"internal/batch",
 	"internal/explore",
 	"internal/explore/driver",
+	"internal/explore/plan",
 	"internal/grader",
 	"internal/handout",
 	"internal/labtree",

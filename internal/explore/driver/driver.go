@@ -31,7 +31,7 @@ import (
 	"sync"
 	"time"
 
-	"pblab/internal/explore"
+	"pblab/internal/explore/plan"
 	"pblab/internal/grader"
 	"pblab/internal/labenv"
 	"pblab/internal/mutants"
@@ -52,8 +52,8 @@ type Options struct {
 	Mutant     string        // a mutant of grading/mutants to explore (instructors)
 	Servers    int           // 0: Part A's 3, Part B's random 2 to 4
 	Workers    int           // Part B scenarios run at once; 0: all CPUs
-	Tries      int           // runs of each candidate while shrinking; 0: explore.DefaultTries
-	Shrink     time.Duration // time for shrinking; 0: explore.DefaultShrinkBudget
+	Tries      int           // runs of each candidate while shrinking; 0: plan.DefaultTries
+	Shrink     time.Duration // time for shrinking; 0: plan.DefaultShrinkBudget
 	NoCore     bool          // skip Part B's exhaustive check of the core
 	Faults     []string      // the kinds of fault Part B's scenarios draw from; all if empty
 	Quiet      bool          // no progress lines
@@ -67,9 +67,9 @@ type Options struct {
 type Outcome struct {
 	Scenarios int
 	Elapsed   time.Duration
-	Part      string             // the part of the violation, if any
-	Violation *explore.Violation // nil if none was found
-	Command   string             // the command that replays it
+	Part      string          // the part of the violation, if any
+	Violation *plan.Violation // nil if none was found
+	Command   string          // the command that replays it
 	Notes     []string
 }
 
@@ -86,7 +86,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		o.Stdout = io.Discard
 	}
 	start := time.Now()
-	if err := explore.CheckFaultKinds(o.Faults); err != nil {
+	if err := plan.CheckFaultKinds(o.Faults); err != nil {
 		return nil, err
 	}
 	root, cleanup, err := prepare(&o)
@@ -95,11 +95,11 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 	defer cleanup()
 
-	var replay *explore.Replay
+	var replay *plan.Replay
 	parts := []string{"A", "B"}
 	switch {
 	case o.Replay != "":
-		if replay, err = explore.ReadReplay(o.Replay); err != nil {
+		if replay, err = plan.ReadReplay(o.Replay); err != nil {
 			return nil, err
 		}
 		parts = []string{replay.Part}
@@ -107,7 +107,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		parts = []string{o.Part}
 	}
 	if o.Seed == 0 {
-		o.Seed = explore.RandomSeed()
+		o.Seed = plan.RandomSeed()
 	}
 	out := &Outcome{}
 	budget := o.Budget / time.Duration(len(parts))
@@ -230,7 +230,7 @@ func relative(path string) string {
 
 // runPart builds the part's test binary, runs its explorer test with a
 // request, and returns its result.
-func (o *Options) runPart(ctx context.Context, root, part string, budget time.Duration, replay *explore.Replay) (*explore.Result, error) {
+func (o *Options) runPart(ctx context.Context, root, part string, budget time.Duration, replay *plan.Replay) (*plan.Result, error) {
 	target := partPackage[part]
 	if why, ok := o.Rejected[target.pkg]; ok {
 		return nil, fmt.Errorf("part %s: the submission's files of %s were rejected, so its tests are not built: %s", part, target.pkg, why)
@@ -250,14 +250,14 @@ func (o *Options) runPart(ctx context.Context, root, part string, budget time.Du
 	if err := build(ctx, root, target.pkg, bin, o.Race, o.Overlay); err != nil {
 		return nil, err
 	}
-	req := &explore.Request{
-		Part: part, Mode: explore.ModeSearch, Budget: explore.Duration(budget), Seed: o.Seed,
-		Servers: o.Servers, Workers: o.Workers, Tries: o.Tries, ShrinkBudget: explore.Duration(o.Shrink), NoCore: o.NoCore, Faults: o.Faults,
+	req := &plan.Request{
+		Part: part, Mode: plan.ModeSearch, Budget: plan.Duration(budget), Seed: o.Seed,
+		Servers: o.Servers, Workers: o.Workers, Tries: o.Tries, ShrinkBudget: plan.Duration(o.Shrink), NoCore: o.NoCore, Faults: o.Faults,
 		OutDir: o.Out, Result: filepath.Join(work, "result.json"),
 		ReplayCommand: o.replayCommand(filepath.Join(o.Out, "replay.json")),
 	}
 	if replay != nil {
-		req.Mode, req.Replay = explore.ModeReplay, replay
+		req.Mode, req.Replay = plan.ModeReplay, replay
 	}
 	reqPath := filepath.Join(work, "request.json")
 	data, err := json.Marshal(req)
@@ -269,7 +269,7 @@ func (o *Options) runPart(ctx context.Context, root, part string, budget time.Du
 	}
 	limit := budget + o.shrinkBudget() + 2*time.Minute
 	output, runErr := o.runTest(ctx, bin, filepath.Join(root, target.pkg), target.test, reqPath, limit, part, budget)
-	res := &explore.Result{}
+	res := &plan.Result{}
 	data, err = os.ReadFile(req.Result)
 	if err != nil && part == "B" && strings.Contains(output, "panic: ") {
 		if replay != nil && replay.Scenario != nil {
@@ -291,19 +291,19 @@ func (o *Options) runPart(ctx context.Context, root, part string, budget time.Du
 // findPanic replays, one at a time, the scenarios the workers of a test
 // binary that died of a panic were running, and returns the first that
 // panics again as a violation, or nil.
-func (o *Options) findPanic(ctx context.Context, bin, dir, test string, search *explore.Request, budget time.Duration) *explore.Result {
+func (o *Options) findPanic(ctx context.Context, bin, dir, test string, search *plan.Request, budget time.Duration) *plan.Result {
 	for w := range max(o.Workers, runtime.GOMAXPROCS(0)) {
-		data, err := os.ReadFile(explore.RunningFile(search.Result, w))
+		data, err := os.ReadFile(plan.RunningFile(search.Result, w))
 		if err != nil {
 			continue
 		}
-		sc := &explore.Scenario{}
+		sc := &plan.Scenario{}
 		if json.Unmarshal(data, sc) != nil {
 			continue
 		}
 		req := *search
-		req.Mode, req.Tries, req.Workers = explore.ModeReplay, 1, 1
-		req.Replay = &explore.Replay{Part: "B", Scenario: sc}
+		req.Mode, req.Tries, req.Workers = plan.ModeReplay, 1, 1
+		req.Replay = &plan.Replay{Part: "B", Scenario: sc}
 		req.Result = filepath.Join(filepath.Dir(search.Result), fmt.Sprintf("replay-%d.json", w))
 		reqPath := req.Result + ".request"
 		if data, err = json.Marshal(&req); err != nil || os.WriteFile(reqPath, data, 0o644) != nil {
@@ -322,13 +322,13 @@ func (o *Options) findPanic(ctx context.Context, bin, dir, test string, search *
 
 // panicResult is the result of a scenario that made the test binary
 // panic: a violation, unshrunk (every run of it ends the binary).
-func panicResult(sc *explore.Scenario, output string) *explore.Result {
-	v := explore.Verdict{Kind: "panic", What: firstLineWith(output, "panic: "), Doc: "docs/README.md#the-rules-of-the-game"}
-	return &explore.Result{Part: "B", Scenarios: 1, Violation: &explore.Violation{
+func panicResult(sc *plan.Scenario, output string) *plan.Result {
+	v := plan.Verdict{Kind: "panic", What: firstLineWith(output, "panic: "), Doc: "docs/README.md#the-rules-of-the-game"}
+	return &plan.Result{Part: "B", Scenarios: 1, Violation: &plan.Violation{
 		Kind: v.Kind, What: v.What, Doc: v.Doc,
 		Details:  []string{"scenario: " + sc.String(), "the panic, as the test binary printed it:\n" + tail(output, 30)},
 		Original: sc.Events(), Events: sc.Events(), Failures: 1, Tries: 1,
-		Replay: explore.Replay{Part: "B", Scenario: sc, Verdict: v},
+		Replay: plan.Replay{Part: "B", Scenario: sc, Verdict: v},
 	}}
 }
 
@@ -351,7 +351,7 @@ func (o *Options) shrinkBudget() time.Duration {
 	if o.Shrink > 0 {
 		return o.Shrink
 	}
-	return explore.DefaultShrinkBudget
+	return plan.DefaultShrinkBudget
 }
 
 // build compiles the test binary of pkg in the tree at root.
@@ -380,7 +380,7 @@ func (o *Options) runTest(ctx context.Context, bin, dir, test, reqPath string, l
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-test.run=^"+test+"$", "-test.count=1", "-test.timeout="+limit.String())
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), explore.RequestEnv+"="+reqPath, labenv.RealtimeEnv+"=0")
+	cmd.Env = append(os.Environ(), plan.RequestEnv+"="+reqPath, labenv.RealtimeEnv+"=0")
 	if gorace := os.Getenv("GORACE"); !strings.Contains(gorace, "atexit_sleep_ms") {
 		cmd.Env = append(cmd.Env, "GORACE="+strings.TrimSpace(gorace+" atexit_sleep_ms=0"))
 	}
@@ -398,8 +398,8 @@ func (o *Options) runTest(ctx context.Context, bin, dir, test, reqPath string, l
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if data, ok := strings.CutPrefix(line, explore.ProgressPrefix); ok {
-			var pr explore.Progress
+		if data, ok := strings.CutPrefix(line, plan.ProgressPrefix); ok {
+			var pr plan.Progress
 			if json.Unmarshal([]byte(data), &pr) == nil {
 				p.show(pr)
 			}

@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"pblab/internal/explore"
+	"pblab/internal/explore/plan"
 	"pblab/internal/labenv"
 )
 
@@ -161,7 +161,7 @@ func firstLanded(t *testing.T, resendState bool) string {
 // that restarted before its first ping in its role.
 func TestPartBFindsTheRestartedBackup(t *testing.T) {
 	o := Options{Part: "B", Budget: 2 * time.Minute, Shrink: 30 * time.Second, NoCore: true,
-		Overlay: firstLanded(t, false), Faults: []string{explore.FaultCrash}}
+		Overlay: firstLanded(t, false), Faults: []string{plan.FaultCrash}}
 	res, out := run(t, o)
 	requireViolation(t, res, out, "liveness")
 }
@@ -170,7 +170,7 @@ func TestPartBFindsTheRestartedBackup(t *testing.T) {
 // primary and its old backup wait on each other.
 func TestPartBFindsTheMutualWait(t *testing.T) {
 	o := Options{Part: "B", Budget: 5 * time.Minute, Shrink: 30 * time.Second, NoCore: true,
-		Overlay: firstLanded(t, true), Faults: []string{explore.FaultPartition}}
+		Overlay: firstLanded(t, true), Faults: []string{plan.FaultPartition}}
 	res, out := run(t, o)
 	requireViolation(t, res, out, "liveness")
 	assert.Contains(t, strings.Join(res.Violation.Details, "\n"), "waited on each other", "the report names the mutual wait")
@@ -213,7 +213,7 @@ func TestPanicsAreViolations(t *testing.T) {
 	requireViolation(t, res, out, "panic")
 	assert.Contains(t, res.Violation.What, "two")
 
-	o = Options{Part: "B", Budget: 60 * time.Second, NoCore: true, Faults: []string{explore.FaultCrash}, Overlay: overlay(t, "pbservice/server.go",
+	o = Options{Part: "B", Budget: 60 * time.Second, NoCore: true, Faults: []string{plan.FaultCrash}, Overlay: overlay(t, "pbservice/server.go",
 		"\ts.apply(args.Op)\n\treturn OK\n", "\tif args.Op.Kind == OpAppend && s.data[args.Op.Key] != \"\" {\n\t\tpanic(\"a second append\")\n\t}\n\ts.apply(args.Op)\n\treturn OK\n")}
 	res, out = run(t, o)
 	requireViolation(t, res, out, "panic")

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"pblab/internal/explore"
+	"pblab/internal/explore/plan"
 )
 
 // A progress shows what a running exploration reports: on a terminal, one
@@ -41,7 +41,7 @@ func newProgress(w io.Writer, part string, budget time.Duration, quiet bool) *pr
 	return &progress{w: w, part: part, budget: budget, quiet: quiet, terminal: terminal, last: time.Now()}
 }
 
-func (p *progress) show(pr explore.Progress) {
+func (p *progress) show(pr plan.Progress) {
 	if p.quiet {
 		return
 	}
@@ -115,7 +115,7 @@ func (o *Options) writeCounterexample(out *Outcome) error {
 		return err
 	}
 	replayPath := filepath.Join(o.Out, "replay.json")
-	if err := explore.WriteReplay(replayPath, &v.Replay); err != nil {
+	if err := plan.WriteReplay(replayPath, &v.Replay); err != nil {
 		return err
 	}
 	test, err := goTest(out.Part, v)
@@ -136,7 +136,7 @@ func (o *Options) writeCounterexample(out *Outcome) error {
 
 // goTest writes the Go test that replays v, for a student to paste into a
 // test file of the part's package.
-func goTest(part string, v *explore.Violation) (string, error) {
+func goTest(part string, v *plan.Violation) (string, error) {
 	var call string
 	switch part {
 	case "A":

@@ -1,4 +1,4 @@
-package explore
+package plan
 
 import (
 	"fmt"
@@ -48,8 +48,9 @@ const LivenessBound = 5 * time.Second
 // operation: later operations are not issued.
 const StopIssuing = time.Second
 
-// pingInterval is the view service's PingInterval.
-const pingInterval = 100 * time.Millisecond
+// PingInterval is the view service's PingInterval, which scenarios are
+// timed by.
+const PingInterval = 100 * time.Millisecond
 
 // MaxHold bounds how long the network holds a reply back during a
 // reordering fault.
@@ -117,11 +118,14 @@ const (
 	FaultLate      = "late"      // requests may arrive late (after their call failed) or twice
 )
 
-// The names of a scenario's nodes.
-const vsName = "vs"
+// VSName is the name of a scenario's view service.
+const VSName = "vs"
 
-func serverName(i int) string { return fmt.Sprintf("s%d", i+1) }
-func clientName(i int) string { return fmt.Sprintf("c%d", i+1) }
+// ServerName is the name of server i (from 0): s1, s2, ...
+func ServerName(i int) string { return fmt.Sprintf("s%d", i+1) }
+
+// ClientName is the name of client i (from 0): c1, c2, ...
+func ClientName(i int) string { return fmt.Sprintf("c%d", i+1) }
 
 // Events counts a scenario's faults and operations: the size the shrinker
 // makes smaller.
@@ -134,7 +138,7 @@ func (s *Scenario) Events() int {
 }
 
 // clone returns a deep copy of s.
-func (s *Scenario) clone() *Scenario {
+func (s *Scenario) Clone() *Scenario {
 	c := *s
 	c.Starts = slices.Clone(s.Starts)
 	c.Clients = make([]Client, len(s.Clients))
@@ -159,7 +163,7 @@ func (s *Scenario) String() string {
 		fmt.Fprintf(&b, "\n  %s", f)
 	}
 	for i, c := range s.Clients {
-		fmt.Fprintf(&b, "\n  %s from %v:", clientName(i), time.Duration(c.Start))
+		fmt.Fprintf(&b, "\n  %s from %v:", ClientName(i), time.Duration(c.Start))
 		for _, op := range c.Ops {
 			fmt.Fprintf(&b, " %s", op)
 		}
@@ -203,12 +207,12 @@ func (op Op) String() string {
 	return fmt.Sprintf("%s(%s, %q)", op.Kind, op.Key, op.Value)
 }
 
-// The keys clients use: Puts and Gets on putKeys, Appends (and Gets) on
-// appendKeys, so that the exactly-once check reads each Append's token in
+// The keys clients use: Puts and Gets on PutKeys, Appends (and Gets) on
+// AppendKeys, so that the exactly-once check reads each Append's token in
 // a value no Put overwrites.
 var (
-	putKeys    = []string{"k0", "k1", "k2"}
-	appendKeys = []string{"a0", "a1"}
+	PutKeys    = []string{"k0", "k1", "k2"}
+	AppendKeys = []string{"a0", "a1"}
 )
 
 // Generate draws a scenario from seed. servers is 2 to 4, or 0 for a
@@ -226,7 +230,7 @@ func Generate(seed int64, servers int, faults []string) *Scenario {
 	}
 	s.Starts = make([]Duration, servers)
 	for i := 1; i < servers; i++ {
-		s.Starts[i] = between(r, 0, pingInterval)
+		s.Starts[i] = between(r, 0, PingInterval)
 	}
 	slices.Sort(s.Starts)
 	for c := range 1 + r.IntN(5) {
@@ -255,13 +259,13 @@ func generateClient(r *rand.Rand, c int) Client {
 		switch x := r.IntN(10); {
 		case x < 4:
 			op.Kind = OpGet
-			op.Key = pick(r, append(slices.Clone(putKeys), appendKeys...))
+			op.Key = pick(r, append(slices.Clone(PutKeys), AppendKeys...))
 		case x < 6:
-			op.Kind, op.Key = OpPut, pick(r, putKeys)
-			op.Value = fmt.Sprintf("%s.%d", clientName(c), n)
+			op.Kind, op.Key = OpPut, pick(r, PutKeys)
+			op.Value = fmt.Sprintf("%s.%d", ClientName(c), n)
 		default:
-			op.Kind, op.Key = OpAppend, pick(r, appendKeys)
-			op.Value = fmt.Sprintf("[%s.%d]", clientName(c), n)
+			op.Kind, op.Key = OpAppend, pick(r, AppendKeys)
+			op.Value = fmt.Sprintf("[%s.%d]", ClientName(c), n)
 		}
 		cl.Ops = append(cl.Ops, op)
 	}
@@ -316,7 +320,7 @@ func generateFault(r *rand.Rand, s *Scenario, allowed []string) Fault {
 		case x < 3:
 			return "backup"
 		default:
-			return serverName(r.IntN(s.Servers))
+			return ServerName(r.IntN(s.Servers))
 		}
 	}
 	switch f.Kind {
@@ -332,7 +336,7 @@ func generateFault(r *rand.Rand, s *Scenario, allowed []string) Fault {
 		f.For = between(r, 300*time.Millisecond, 2*time.Second)
 		for c := range s.Clients {
 			if r.IntN(3) == 0 {
-				f.With = append(f.With, clientName(c))
+				f.With = append(f.With, ClientName(c))
 			}
 		}
 	case FaultCutVS:
@@ -379,17 +383,20 @@ func CheckFaultKinds(kinds []string) error {
 func peer(r *rand.Rand, s *Scenario) string {
 	switch x := r.IntN(4); {
 	case x == 0:
-		return vsName
+		return VSName
 	case x == 1:
 		return "backup"
 	case x == 2:
 		return "primary"
 	default:
-		return serverName(r.IntN(s.Servers))
+		return ServerName(r.IntN(s.Servers))
 	}
 }
 
 // count writes "1 fault", "2 faults".
 func count(n int, noun string) string {
-	return fmt.Sprintf("%d %s", n, plural(n, noun))
+	if n != 1 {
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
 }

@@ -1,6 +1,15 @@
-package explore
+// Package plan holds what the explorer's two sides exchange: a Part B
+// Scenario (the servers, the clients' operations and the faults), the
+// Request a command writes for a test binary, the Progress lines and the
+// Result it writes back, and the Replay file of a counterexample. It has
+// no dependencies beyond the standard library, so the grading command
+// (pblab/internal/explore/driver) can use it without linking the tests'
+// packages; the search itself is in pblab/internal/explore.
+package plan
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -94,11 +103,13 @@ type Violation struct {
 // A Replay is a counterexample as its replay file holds it: enough to run
 // it again, and what it broke.
 type Replay struct {
-	Part     string      `json:"part"`
-	Events   string      `json:"events,omitempty"`   // Part A: the sequence, as the state tests write it
-	Scenario *Scenario   `json:"scenario,omitempty"` // Part B
-	Core     []CoreEvent `json:"core,omitempty"`     // Part B's core: the events of the exhaustive check
-	Verdict  Verdict     `json:"verdict"`
+	Part     string    `json:"part"`
+	Events   string    `json:"events,omitempty"`   // Part A: the sequence, as the state tests write it
+	Scenario *Scenario `json:"scenario,omitempty"` // Part B
+	// Core holds, for Part B's core, the events of the exhaustive check, as
+	// package explore encodes them.
+	Core    json.RawMessage `json:"core,omitempty"`
+	Verdict Verdict         `json:"verdict"`
 }
 
 // A Verdict is the rule a run broke, if any.
@@ -192,3 +203,20 @@ func writeJSON(path string, v any) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// RandomSeed returns a seed for a search that was given none.
+func RandomSeed() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:]) >> 2)
+}
+
+// RunningFile is the file, beside the result, where worker w keeps the
+// scenario it is running: if the student's code panics, the test binary
+// dies with no result, and the command replays these to find the one.
+func RunningFile(result string, w int) string {
+	return filepath.Join(filepath.Dir(result), fmt.Sprintf("running-%d.json", w))
+}
+
+// DefaultShrinkBudget bounds the time the shrinker spends.
+const DefaultShrinkBudget = 2 * time.Minute
