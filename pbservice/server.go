@@ -103,10 +103,12 @@ func (pb *PBServer) Transfer(args *TransferArgs, reply *TransferReply) error {
 }
 
 // tick is called once every PingInterval, by the ticker. It pings the view
-// service and hands the reply to the core; as primary with a backup that
-// lacks the state, it starts sending the state. It must not wait for long
-// (for an operation, say): if it stopped pinging, the view service would
-// think the server dead.
+// service (with mu released) and hands the reply to the core; as primary
+// with a backup that lacks the state, it starts sending the state, and does
+// not wait for it. It takes mu only around the core's calls, and never opMu:
+// it must not wait for an operation or a transfer, or it would stop pinging
+// and the view service would think the server dead
+// (docs/part-b-pbservice.md#b14).
 func (pb *PBServer) tick() {
 	// BEGIN SOLUTION
 	pb.mu.Lock()

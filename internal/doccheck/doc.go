@@ -4,7 +4,7 @@
 //	go test ./internal/doccheck
 //
 // It also runs under go test -race ./..., and needs no network. It checks
-// twelve things.
+// thirteen things.
 //
 // Links. Every relative link in README.md and in docs/**/*.md, inline
 // ([text](path)) or as a reference definition ([label]: path), names a file
@@ -15,6 +15,11 @@
 // headings. An explicit <a id="..."></a> or <a name="..."></a> counts as a
 // heading too. Links to absolute URLs (https:, mailto:) and links inside
 // code are not checked.
+//
+// The handout's pages. No page the student handout holds (every page of
+// docs/ but handout.InstructorPages, and README.student.md, the handout's
+// README) links to or names a page the handout leaves out: a student would
+// follow it to nothing.
 //
 // Doc anchors in code. Every "docs/<page>.md#<anchor>" written in a Go file
 // of the module (test failure messages, the rubric's Doc fields) names an

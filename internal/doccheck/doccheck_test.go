@@ -282,9 +282,9 @@ func TestLinks(t *testing.T) {
 }
 
 // TestHandoutPagesLinkNoInstructorPage checks that no page the handout
-// holds links to a page it leaves out (handout.InstructorPages): every page
-// but those and the instructors' README.md, where a README.student.md takes
-// its place in the handout.
+// holds links to a page it leaves out (handout.InstructorPages), or names
+// it in its text: every page but those and the instructors' README.md,
+// where a README.student.md takes its place in the handout.
 func TestHandoutPagesLinkNoInstructorPage(t *testing.T) {
 	root := moduleRoot(t)
 	_, err := os.Stat(filepath.Join(root, handout.StudentReadme))
@@ -292,6 +292,15 @@ func TestHandoutPagesLinkNoInstructorPage(t *testing.T) {
 	for _, rel := range guidePages(t, root) {
 		if slices.Contains(handout.InstructorPages, rel) || rel == "README.md" && instructorsReadme {
 			continue
+		}
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+		require.NoError(t, err)
+		for i, line := range strings.Split(string(data), "\n") {
+			for _, staff := range handout.InstructorPages {
+				if strings.Contains(line, path.Base(staff)) {
+					assert.Fail(t, fmt.Sprintf("%s:%d: names %s, which the handout leaves out: it is for the course staff", rel, i+1, staff), rule)
+				}
+			}
 		}
 		for _, l := range readPage(t, root, rel).links {
 			file, _, _ := strings.Cut(l.target, "#")
