@@ -25,7 +25,7 @@ var hostileRunCases = []hostileCase{
 	// result channel: internal/grader's own tests show it.)
 	{fixture: "closes-stderr", tests: vsTests[:1], kind: grader.BuildFailed,
 		verdict: "log.Writer is not allowed", limit: time.Minute,
-		notes: []string{"ignored:", "pbservice/ is built on the official viewservice/server.go"}},
+		notes: []string{"pbservice/ is built on the official viewservice/server.go"}},
 	// Each process of the memory bomb is stopped at its limit, two at a
 	// time, and the grader goes on.
 	{fixture: "memory-bomb", tests: vsTests, kind: grader.OverLimit,
