@@ -201,6 +201,40 @@ func TestUpdate(t *testing.T) {
 	assert.DirExists(t, filepath.Join(clone, ".git"), "the clone's history stays")
 }
 
+// A clone whose remote's HEAD names a branch the remote lacks (a bare
+// repository made on master, published on main) checks out nothing;
+// Update refuses it rather than start a second branch, and takes the clone
+// of an empty repository.
+func TestUpdateRequiresTheBranch(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	root, dir := t.TempDir(), t.TempDir()
+	writeTree(t, root, map[string]string{"go.mod": "module pblab\n"})
+	git := func(in string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		cmd.Dir = in
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	bare, first, second := filepath.Join(dir, "course.git"), filepath.Join(dir, "first"), filepath.Join(dir, "second")
+	git(dir, "init", "-q", "--bare", "-b", "master", bare)
+	git(dir, "clone", "-q", bare, first)
+	_, err := Update(root, first)
+	require.NoError(t, err, "the clone of an empty repository takes the handout")
+
+	git(first, "checkout", "-q", "-b", "main")
+	git(first, "add", ".")
+	git(first, "commit", "-q", "-m", "handout")
+	git(first, "push", "-q", "origin", "main")
+	git(dir, "clone", "-q", bare, second)
+	_, err = Update(root, second)
+	require.Error(t, err, "a clone with no branch checked out is refused")
+	assert.Contains(t, err.Error(), "has no branch checked out, but its remote has main", "the error names the remote's branch")
+	assert.NoFileExists(t, filepath.Join(second, "go.mod"), "nothing was written")
+}
+
 // The handout's pages name no helper of the solution: the handout of this
 // tree passes, and a page with a reference helper's name, or a trace of a
 // function the handout lacks, does not.
