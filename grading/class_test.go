@@ -157,7 +157,7 @@ var theClass = []classmate{
 	{student: "dee", make: zipped, want: 100},
 	{student: "eve", make: zippedClone, want: 100},
 	{student: "fay", make: handoutAsIs, want: 0},
-	{student: "gus", make: empty, want: 0, notes: []string{"viewservice/server.go is missing from the submission"}},
+	{student: "gus", make: empty, want: 0, notes: []string{"the submission holds none of viewservice/server.go"}},
 	{student: "hal", make: withMutant("a1-no-ack-rule"), want: -1},
 	{student: "ivy", make: withMutant("a6-dead-too-soon"), want: -1},
 	{student: "jon", make: withMutant("b01-no-duplicate-detection"), want: -1},

@@ -176,12 +176,13 @@ var (
 // Each Part's page, in each language, ends with the table of its graded
 // tests: for each section of the page that makes tests pass (the rubric's
 // Doc), a row of those tests with their points, in the rubric's order.
+// Hidden tests are not listed: the handout does not hold them.
 func TestPartPagesListTheRubric(t *testing.T) {
 	root := moduleRoot(t)
 	for _, g := range partGuides {
 		var want []string
 		for _, test := range rubric.Tests() {
-			if test.Package != g.pkg {
+			if test.Package != g.pkg || test.Hidden != "" {
 				continue
 			}
 			page, anchor, _ := strings.Cut(test.Doc, "#")

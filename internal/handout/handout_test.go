@@ -118,12 +118,7 @@ func TestWriteTrackedFilesOnly(t *testing.T) {
 		"notes/answers.md":        "the answers\n",
 		"notes/more/solutions.md": "more answers\n",
 	})
-	git := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = root
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "git %v: %s", args, out)
-	}
+	git := func(args ...string) { t.Helper(); runGit(t, root, args...) }
 	git("init", "-q")
 	git("add", "go.mod", "docs/README.md", "viewservice/server.go", "viewservice/gone.go")
 	require.NoError(t, os.Remove(filepath.Join(root, "viewservice", "gone.go")))
@@ -175,13 +170,7 @@ func TestUpdate(t *testing.T) {
 	}
 	root, clone := t.TempDir(), t.TempDir()
 	writeTree(t, root, map[string]string{"go.mod": "module pblab\n", "notes/new.txt": "new\n"})
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
-		cmd.Dir = clone
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "git %v: %s", args, out)
-	}
+	git := func(args ...string) { t.Helper(); runGit(t, clone, args...) }
 	git("init", "-q")
 	writeTree(t, clone, map[string]string{"go.mod": "module pblab\n", "notes/old.txt": "old\n"})
 	git("add", ".")
@@ -199,6 +188,42 @@ func TestUpdate(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(clone, "notes", "old.txt"), "a file the new handout does not hold is gone")
 	assert.FileExists(t, filepath.Join(clone, "notes", "new.txt"))
 	assert.DirExists(t, filepath.Join(clone, ".git"), "the clone's history stays")
+}
+
+// runGit runs git in dir, as a user with a name and an e-mail address.
+func runGit(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "git %v: %s", args, out)
+}
+
+// A clone whose remote's HEAD names a branch the remote lacks (a bare
+// repository made on master, published on main) checks out nothing;
+// Update refuses it rather than start a second branch, and takes the clone
+// of an empty repository.
+func TestUpdateRequiresTheBranch(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	root, dir := t.TempDir(), t.TempDir()
+	writeTree(t, root, map[string]string{"go.mod": "module pblab\n"})
+	bare, first, second := filepath.Join(dir, "course.git"), filepath.Join(dir, "first"), filepath.Join(dir, "second")
+	runGit(t, dir, "init", "-q", "--bare", "-b", "master", bare)
+	runGit(t, dir, "clone", "-q", bare, first)
+	_, err := Update(root, first)
+	require.NoError(t, err, "the clone of an empty repository takes the handout")
+
+	runGit(t, first, "checkout", "-q", "-b", "main")
+	runGit(t, first, "add", ".")
+	runGit(t, first, "commit", "-q", "-m", "handout")
+	runGit(t, first, "push", "-q", "origin", "main")
+	runGit(t, dir, "clone", "-q", bare, second)
+	_, err = Update(root, second)
+	require.Error(t, err, "a clone with no branch checked out is refused")
+	assert.Contains(t, err.Error(), "has no branch checked out, but its remote has main", "the error names the remote's branch")
+	assert.NoFileExists(t, filepath.Join(second, "go.mod"), "nothing was written")
 }
 
 // The handout's pages name no helper of the solution: the handout of this

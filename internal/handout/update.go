@@ -27,6 +27,9 @@ func Update(root, dst string) (*Stats, error) {
 	if status != "" {
 		return nil, fmt.Errorf("-update: %s has changes git has not committed; commit or remove them first, nothing was changed:\n%s", dst, status)
 	}
+	if err := requireBranchCheckedOut(dst); err != nil {
+		return nil, err
+	}
 	tracked, err := gitOutput(dst, "ls-files", "-z")
 	if err != nil {
 		return nil, fmt.Errorf("-update: %w", err)
@@ -43,6 +46,27 @@ func Update(root, dst string) (*Stats, error) {
 		return nil, fmt.Errorf("-update: %w", err)
 	}
 	return write(root, dst)
+}
+
+// requireBranchCheckedOut refuses a clone that has checked out no commit
+// while its remote has branches: a clone of a repository whose HEAD names
+// a branch it does not have (a bare repository made on git's default
+// master, pushed to on main). Written over, the handout would go to a new
+// branch beside the published one. A clone of an empty repository has no
+// branch anywhere, and is fine.
+func requireBranchCheckedOut(dst string) error {
+	if _, err := gitOutput(dst, "rev-parse", "--verify", "-q", "HEAD"); err == nil {
+		return nil
+	}
+	remote, err := gitOutput(dst, "branch", "-r", "--format=%(refname:lstrip=3)")
+	if err != nil {
+		return fmt.Errorf("-update: %w", err)
+	}
+	if remote == "" {
+		return nil
+	}
+	return fmt.Errorf("-update: %s has no branch checked out, but its remote has %s: check out the published one first (git -C %s checkout main), nothing was changed",
+		dst, strings.Join(strings.Fields(remote), ", "), dst)
 }
 
 // removeEmptyDirs removes the folders under dir (.git aside) that hold no

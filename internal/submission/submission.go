@@ -89,6 +89,9 @@ func Prepare(src, official, dst string, allow []string) (*Intake, error) {
 		return nil, err
 	}
 	intake.Notes = append(intake.Notes, l.notes...)
+	if len(l.found) == 0 && len(l.notes) == 0 {
+		intake.Notes = append(intake.Notes, fmt.Sprintf("the submission holds none of %s: was the right folder uploaded? (docs/submitting.md)", sayList(rubric.StudentFiles)))
+	}
 	if ignored := ignoredNote(l, official); ignored != "" {
 		intake.Notes = append(intake.Notes, ignored)
 	}

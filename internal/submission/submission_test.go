@@ -114,6 +114,19 @@ func TestPrepareMissingFile(t *testing.T) {
 	assert.Empty(t, intake.Notes, "the submission holds nothing else")
 }
 
+// A submission with none of the student's files (the wrong folder, an
+// empty upload) gets one note that says so, besides each part's verdict.
+func TestPrepareNoStudentFile(t *testing.T) {
+	official, student, dst := officialTree(t), t.TempDir(), t.TempDir()
+	writeFiles(t, student, map[string]string{"README.md": "my lab\n"})
+	intake, err := Prepare(student, official, dst, nil)
+	require.NoError(t, err)
+	assert.Len(t, intake.Rejected, 2, "both parts are missing their files")
+	require.Len(t, intake.Notes, 1, "one note, not one per file")
+	assert.Contains(t, intake.Notes[0], "the submission holds none of viewservice/server.go", "the note names the files it looked for")
+	assert.Contains(t, intake.Notes[0], "docs/submitting.md", "the note points the student to the page on submitting")
+}
+
 // A part whose file breaks a rule is rejected with each violation; the
 // part built on it (Part B on Part A) gets the official version instead,
 // and a note says so.
