@@ -32,11 +32,12 @@ type resultChannel struct {
 
 // reports is what the harness reported of a run's test.
 type reports struct {
-	started bool // the test binary reached its tests
-	passed  bool // the test passed through the harness
-	failed  bool // the test ended without passing
-	stalled bool // the virtual clock froze
-	stuck   bool // the test ran into its cap: no progress
+	started  bool // the test binary reached its tests
+	passed   bool // the test passed through the harness
+	failed   bool // the test ended without passing
+	stalled  bool // the virtual clock froze
+	deadlock bool // the virtual clock froze in a deadlock, which no clock ends
+	stuck    bool // the test ran into its cap: no progress
 }
 
 // channelLimit bounds what the grader reads from a channel; the harness
@@ -96,6 +97,8 @@ func (c *resultChannel) note(line string) {
 		c.reports.failed = true
 	case labenv.ReportStall:
 		c.reports.stalled = true
+	case labenv.ReportDeadlock:
+		c.reports.deadlock = true
 	case labenv.ReportStuck:
 		c.reports.stuck = true
 	}

@@ -63,6 +63,7 @@ func TestEngineVerdicts(t *testing.T) {
 		{"TestFlood", Flooded, "output flooded (truncated at 1 MB)", ""},
 		{"TestStall", Passed, StallVerdict + "passed", ""},
 		{"TestStallFails", Failed, StallVerdict + "failed:", "the output rule"},
+		{"TestSelfDeadlock", Panicked, "deadlocked: the virtual clock froze, and the wall clock would not help", "cases_test.go"},
 		{"TestRace", Failed, "failed: data race detected", "TestRace"},
 		{"TestLeak", Leaked, "goroutines left behind", "TestLeak.func1"},
 		{"TestNoHarness", Failed, "failed: no pass was reported", "did not run through labtest.Run"},

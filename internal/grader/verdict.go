@@ -101,6 +101,8 @@ func classify(test string, out []byte, exit exitInfo, lim limits) (Kind, string)
 		return TimedOut, fmt.Sprintf("timed out after %s (no progress?)%s", durationString(lim.timeout), runningHint(text))
 	case exit.reports.stalled:
 		return Stalled, "virtual clock froze"
+	case exit.reports.deadlock:
+		return Panicked, "deadlocked: the virtual clock froze, and the wall clock would not help: every goroutine of the test waits for a lock, or for a goroutine that does (a lock taken twice, or two locks taken in opposite orders)" + deadlockSite(text)
 	case exit.flooded && !crashBegan(text):
 		return Flooded, fmt.Sprintf("output flooded (truncated at %s): the test printed more than that; look for a print in a loop", sizeString(int64(lim.output)))
 	case passed && exit.code == 0 && exit.other == "":
@@ -226,14 +228,33 @@ func panicSite(text string) string {
 	if !ok {
 		after = text
 	}
-	for line := range strings.Lines(after) {
+	return userSite(after)
+}
+
+// deadlockSite returns where the first goroutine of a deadlock's report
+// (the one the harness lists first: a goroutine waiting for a lock) waits,
+// in the student's code.
+func deadlockSite(text string) string {
+	_, after, ok := strings.Cut(text, "\nGoroutines of the test:\n")
+	if !ok {
+		return ""
+	}
+	return userSite(after)
+}
+
+// userSite returns " (at file:line)" for the first frame of text that is
+// not in the runtime, the standard library's testing, sync or reflect, or
+// the lab's network and harness; "" if there is none.
+func userSite(text string) string {
+	for line := range strings.Lines(text) {
 		m := frameFile.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
 		if strings.Contains(m[1], "/src/runtime/") || strings.Contains(m[1], "/src/testing/") ||
-			strings.Contains(m[1], "/src/sync/") || strings.Contains(m[1], "/src/reflect/") ||
-			strings.Contains(m[1], "/labrpc/") {
+			strings.Contains(m[1], "/src/sync/") || strings.Contains(m[1], "/src/internal/sync/") ||
+			strings.Contains(m[1], "/src/reflect/") || strings.Contains(m[1], "/labrpc/") ||
+			strings.Contains(m[1], "/internal/labtest/") {
 			continue
 		}
 		return " (at " + shortPath(m[1]) + ":" + m[2] + ")"

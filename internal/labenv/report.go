@@ -33,6 +33,11 @@ const (
 	ReportFail ReportVerb = "fail"
 	// ReportStall: the virtual clock froze; the harness is ending the run.
 	ReportStall ReportVerb = "stall"
+	// ReportDeadlock: the virtual clock froze because every goroutine of
+	// the test waits for a lock, or for another goroutine that does: no
+	// clock could end the wait, so a wall-clock run would hang too. The
+	// harness is ending the run.
+	ReportDeadlock ReportVerb = "deadlock"
 	// ReportStuck: the test made no progress until its cap (a livelock,
 	// or a wait for what never comes).
 	ReportStuck ReportVerb = "stuck"
@@ -50,7 +55,7 @@ func (r Report) String() string {
 	return fmt.Sprintf("%s %s %s\n", r.Verb, r.Token, r.Test)
 }
 
-var reportLine = regexp.MustCompile(`^(start|pass|fail|stall|stuck) ([0-9a-f]+) (Test\w*)$`)
+var reportLine = regexp.MustCompile(`^(start|pass|fail|stall|deadlock|stuck) ([0-9a-f]+) (Test\w*)$`)
 
 // ParseReport reads one line of the result channel (with or without its
 // newline). It reports false for anything that is not a report.

@@ -142,6 +142,15 @@ var scenarios = map[string]func(t *testing.T){
 			<-locked
 		})
 	},
+	// The test's own goroutine takes a lock it holds, as a handler that
+	// calls a locking helper under its lock does: a deadlock on any clock.
+	"deadlock": func(t *testing.T) {
+		Run(t, func(t *testing.T) {
+			var mu sync.Mutex
+			mu.Lock()
+			lockTwice(&mu)
+		})
+	},
 	// A goroutine of the test outlives it.
 	"leak": func(t *testing.T) {
 		Run(t, func(t *testing.T) {
@@ -158,6 +167,16 @@ func holdMutexWaiting(mu *sync.Mutex, counter *int) {
 	*counter++
 	mu.Unlock()
 }
+
+// lockTwice takes mu, which its caller holds, to count: it never returns.
+func lockTwice(mu *sync.Mutex) {
+	mu.Lock()
+	defer mu.Unlock()
+	lockedCount++
+}
+
+// lockedCount is what lockTwice counts.
+var lockedCount int
 
 // Looper is a service whose one method always fails.
 type Looper struct{}
@@ -247,6 +266,8 @@ func TestMainReports(t *testing.T) {
 		{"no-harness", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportFail}, "a test that passed without Run does not"},
 		{"skip", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportFail}, "nor does a test skipped in Run"},
 		{"mutex-stall", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStall}, "a frozen clock is reported, and ends the binary"},
+		{"deadlock", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportDeadlock},
+			"a deadlock, which the wall clock could not end either, is reported as one (not as a stall to run again)"},
 		{"livelock", "", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStuck, labenv.ReportFail}, "a test at its cap is stuck, then fails"},
 		{"self-deadlock", "1", []labenv.ReportVerb{labenv.ReportStart, labenv.ReportStuck, labenv.ReportFail},
 			"on the wall clock, a goroutine still waiting for a lock after the test is stuck"},

@@ -52,6 +52,10 @@ func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], fi
 			lockedSince = time.Time{}
 		case lockedSince.IsZero():
 			lockedSince = time.Now()
+		case time.Since(lockedSince) >= lockupConfirm && deadlocked(current.Load()):
+			deadlock(test, current.Load(), fmt.Sprintf("the virtual clock has not moved for %v of real time, and no clock could help:\n"+
+				"every goroutine of the test waits for a lock, or for a goroutine that does. That is a deadlock:\n"+
+				"a goroutine waits for a lock that it holds itself, or two wait for each other's.", still.Round(100*time.Millisecond)))
 		case time.Since(lockedSince) >= lockupConfirm:
 			freeze(test, current.Load(), fmt.Sprintf("the virtual clock has not moved for %v of real time, and it never will:\n"+
 				"no goroutine of the test can run, and one waits for a lock that a blocked goroutine holds.", still.Round(100*time.Millisecond)))
@@ -65,6 +69,21 @@ func watchdog(test string, clock *atomic.Int64, current *atomic.Pointer[run], fi
 func freeze(test string, r *run, why string) {
 	results.report(test, labenv.ReportStall)
 	fmt.Fprintf(os.Stderr, "\n%s %s: %s\n%s\n", labenv.StallMarker, test, why, stallExplanation(test))
+	endFrozen(test, r)
+}
+
+// deadlock ends the test binary whose goroutines are deadlocked, as freeze
+// does, but reports a deadlock: the grader need not run the test again on
+// the wall clock, where it would hang until its time limit.
+func deadlock(test string, r *run, why string) {
+	results.report(test, labenv.ReportDeadlock)
+	fmt.Fprintf(os.Stderr, "\n%s %s: %s\nSee docs/debugging.md, \"A frozen clock\": the goroutines below show who waits for what.\n", labenv.StallMarker, test, why)
+	endFrozen(test, r)
+}
+
+// endFrozen prints the seeds and diagrams of r's networks and the test's
+// goroutines, and panics: nothing else ends a test whose clock is frozen.
+func endFrozen(test string, r *run) {
 	if r != nil {
 		r.mu.Lock()
 		networks := slices.Clone(r.networks)
@@ -105,6 +124,34 @@ func lockedUp(r *run) bool {
 		case isLockWait(state):
 			waiting = true
 		case !strings.HasSuffix(state, "(durable)"):
+			return false
+		}
+	}
+	return waiting
+}
+
+// deadlocked reports whether the goroutines of r's bubble are locked up
+// (lockedUp) so that no clock could free them either: each waits for a
+// lock, for a sync.WaitGroup or sync.Cond, or on a nil channel, and none
+// sleeps or waits in a select or on a channel a timer might fill. On the
+// wall clock such a test hangs until its time limit.
+func deadlocked(r *run) bool {
+	if r == nil || r.bubble == "" {
+		return false
+	}
+	waiting := false
+	for _, g := range strings.Split(allStacks(), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		if bubbleOf(header) != r.bubble || harnessGoroutine(g) {
+			continue // the harness's own goroutines wait for the test's cap, which ends a hung test in either mode
+		}
+		switch state := goroutineState(header); {
+		case isLockWait(state):
+			waiting = true
+		case strings.HasPrefix(state, "sync.WaitGroup.Wait"), strings.HasPrefix(state, "sync.Cond.Wait"),
+			strings.HasPrefix(state, "chan receive (nil chan)"), strings.HasPrefix(state, "chan send (nil chan)"),
+			strings.HasPrefix(state, "select (no cases)"):
+		default:
 			return false
 		}
 	}

@@ -103,6 +103,26 @@ func deadlock() {
 	mu.Lock()
 }
 
+// TestSelfDeadlock takes a lock it holds, as a handler that calls a
+// locking helper under its lock does: a deadlock that no clock ends.
+func TestSelfDeadlock(t *testing.T) {
+	labtest.Run(t, func(t *testing.T) {
+		var mu sync.Mutex
+		mu.Lock()
+		lockAgain(&mu)
+	})
+}
+
+// lockAgain takes mu, which its caller holds, to count: it never returns.
+func lockAgain(mu *sync.Mutex) {
+	mu.Lock()
+	defer mu.Unlock()
+	lockedCount++
+}
+
+// lockedCount is what lockAgain counts.
+var lockedCount int
+
 func TestDeadlockA(t *testing.T) {
 	labtest.Run(t, func(t *testing.T) { deadlock() }, labtest.MaxVirtual(time.Second))
 }
