@@ -8,7 +8,7 @@
 //     sync.Mutex that another holds across a sleep or an RPC, or a goroutine
 //     that loops without ever blocking, stops it for good. A watchdog outside
 //     the test sees the clock stand still and ends the run, naming the
-//     goroutines involved: after a couple of seconds of real time when no
+//     goroutines involved: after a second and a half of real time when no
 //     goroutine of the test can run and one waits for a lock (the clock can
 //     never move again), after labenv.StallTimeout otherwise (a busy loop
 //     may yet end);

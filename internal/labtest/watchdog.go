@@ -18,7 +18,7 @@ import (
 // watchdog calls the clock frozen. A lock held by a goroutine outside the
 // test (the testing package's, say) is let go well within that.
 const (
-	certainStall  = 2 * time.Second
+	certainStall  = time.Second
 	lockupConfirm = 500 * time.Millisecond
 )
 
